@@ -1,0 +1,159 @@
+package fs
+
+import (
+	"errors"
+	iofs "io/fs"
+	"testing"
+
+	"github.com/linkfs/linkfs/translate"
+)
+
+// content returns a probe for a regular file holding b.
+func content(t *testing.T, name string, b []byte) *probe {
+	return &probe{
+		name: name, size: int64(len(b)),
+		readHead: func(n int) ([]byte, error) { return b[:min(n, len(b))], nil },
+	}
+}
+
+// unreadable returns a probe whose content must never be read.
+func unreadable(t *testing.T, name string, typ iofs.FileMode, size int64) *probe {
+	return &probe{
+		name: name, typ: typ, size: size,
+		readHead: func(int) ([]byte, error) {
+			t.Errorf("%s: content read, but it must not be opened", name)
+			return nil, errors.New("must not be read")
+		},
+		readlink: func() (string, error) { return "", errors.New("not a symlink") },
+	}
+}
+
+func TestDecide(t *testing.T) {
+	mustEncode := func(b []byte, err error) []byte {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	cookie := mustEncode(translate.EncodeCygwinCookie("/cygdrive/c/x"))
+	interix := mustEncode(translate.EncodeInterix("/usr/lib"))
+	xsym := mustEncode(translate.EncodeMFSymlink("docs/a.txt"))
+	shortcut := mustEncode(translate.EncodeCygwinShortcut("../music", `C:\music`))
+	lx := mustEncode(translate.EncodeReparse(translate.Link{Format: translate.LXSymlink, Target: "/mnt/c/x"}))
+
+	withAttrs := func(p *probe, a DOSAttrs) *probe { p.attrs, p.hasAttrs = a, true; return p }
+	reparse := func(b []byte) *probe {
+		p := unreadable(t, "r", iofs.ModeSymlink, 0)
+		p.reparse = b
+		return p
+	}
+	symlink := func(target string) *probe {
+		p := unreadable(t, "s", iofs.ModeSymlink, int64(len(target)))
+		p.readlink = func() (string, error) { return target, nil }
+		return p
+	}
+
+	tests := []struct {
+		name    string
+		p       *probe
+		explain bool
+		format  translate.Format
+		target  string
+		errAs   any // pointer to the wanted error type, or nil
+	}{
+		{"lx reparse", reparse(lx), false, translate.LXSymlink, "/mnt/c/x", nil},
+		{"unknown tag", reparse([]byte{0x21, 0, 0, 0x80, 0, 0, 0, 0}), false, translate.None, "", new(*translate.UnsupportedTagError)},
+		{"truncated reparse", reparse([]byte{0x1d, 0, 0}), false, translate.None, "", new(*translate.FormatError)},
+		{"malformed lx", reparse([]byte{0x1d, 0, 0, 0xa0, 4, 0, 0, 0, 2, 0, 0, 0}), false, translate.LXSymlink, "", new(*translate.FormatError)},
+		{"native symlink", symlink("../x"), false, translate.Native, "../x", nil},
+		{"ntfs-3g interix symlink", withAttrs(symlink("/usr/lib"), AttrSystem), false, translate.Interix, "/usr/lib", nil},
+		{"cookie, no attributes", content(t, "c", cookie), false, translate.CygwinCookie, "/cygdrive/c/x", nil},
+		{"cookie with SYSTEM", withAttrs(content(t, "c", cookie), AttrSystem|AttrArchive), false, translate.CygwinCookie, "/cygdrive/c/x", nil},
+		{"cookie without SYSTEM", withAttrs(unreadable(t, "c", 0, int64(len(cookie))), AttrArchive), false, translate.None, "", nil},
+		{"cookie without SYSTEM explained", withAttrs(content(t, "c", cookie), AttrArchive), true, translate.None, "", new(*AttrError)},
+		{"interix", content(t, "i", interix), false, translate.Interix, "/usr/lib", nil},
+		{"mfsymlink", content(t, "m", xsym), false, translate.MFSymlink, "docs/a.txt", nil},
+		{"cygwin shortcut", withAttrs(content(t, "music.lnk", shortcut), AttrReadOnly), false, translate.CygwinShortcut, "../music", nil},
+		{"cygwin shortcut, no attributes", content(t, "music.LNK", shortcut), false, translate.CygwinShortcut, "../music", nil},
+		{"cygwin shortcut without READONLY", withAttrs(content(t, "music.lnk", shortcut), AttrArchive), false, translate.None, "", new(*AttrError)},
+		{"shortcut bytes without .lnk", content(t, "music", shortcut), false, translate.None, "", nil},
+		{"plain text", content(t, "a.txt", []byte("hello, world")), false, translate.None, "", nil},
+		{"huge .lnk never read", unreadable(t, "big.lnk", 0, 1<<30), false, translate.None, "", nil},
+		{"large file never read", unreadable(t, "big", 0, 1<<20), false, translate.None, "", nil},
+		{"fifo named .lnk", unreadable(t, "f.lnk", iofs.ModeNamedPipe, 0), false, translate.None, "", nil},
+		{"socket", unreadable(t, "s", iofs.ModeSocket, 0), false, translate.None, "", nil},
+		{"device", unreadable(t, "d", iofs.ModeDevice, 0), false, translate.None, "", nil},
+		{"directory", unreadable(t, "d", iofs.ModeDir, 4096), false, translate.None, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := decide(tt.p, &Options{Explain: tt.explain})
+			if err != nil {
+				t.Fatalf("decide: %v", err)
+			}
+			if e.Format != tt.format {
+				t.Errorf("format %q, want %q (err %v)", e.Format, tt.format, e.Err)
+			}
+			if e.IsLink() && e.Link.Target != tt.target {
+				t.Errorf("target %q, want %q", e.Link.Target, tt.target)
+			}
+			switch {
+			case tt.errAs == nil && e.Err != nil:
+				t.Errorf("unexpected error %v", e.Err)
+			case tt.errAs != nil && !errors.As(e.Err, tt.errAs):
+				t.Errorf("error %v (%T), want %T", e.Err, e.Err, tt.errAs)
+			}
+		})
+	}
+}
+
+func TestDecideReadError(t *testing.T) {
+	p := &probe{name: "c", size: 20, readHead: func(int) ([]byte, error) { return nil, iofs.ErrPermission }}
+	if _, err := decide(p, &Options{}); !errors.Is(err, iofs.ErrPermission) {
+		t.Errorf("got %v, want the read error", err)
+	}
+}
+
+func TestParseCreateFormat(t *testing.T) {
+	for _, s := range []string{"ntfs", "lx", "cygwin", "cygwin-shortcut", "mfsymlink", "interix", "nfs", "native", "auto"} {
+		if _, err := ParseCreateFormat(s); err != nil {
+			t.Errorf("%s: %v", s, err)
+		}
+	}
+	if _, err := ParseCreateFormat("junction"); err == nil {
+		t.Error("junction accepted as a --create format")
+	}
+}
+
+// TestEncodeDecodes checks that every creatable format encodes into bytes
+// the classifier reads back as the same target, in the POSIX style.
+func TestEncodeDecodes(t *testing.T) {
+	m := &translate.Mapper{}
+	for c, f := range createFormats {
+		if f == translate.Native {
+			continue
+		}
+		s, err := Encode(f, "l", "/mnt/c/Users", false, m)
+		if err != nil {
+			t.Errorf("%s: %v", c, err)
+			continue
+		}
+		var p *probe
+		if s.Reparse != nil {
+			p = &probe{name: s.Name, reparse: s.Reparse}
+		} else {
+			p = content(t, s.Name, s.Content)
+			p.attrs, p.hasAttrs = s.Attrs, true
+		}
+		e, err := decide(p, &Options{})
+		if err != nil || !e.IsLink() || e.Format != f {
+			t.Errorf("%s: decoded as %s, %v, %v", c, e.Format, err, e.Err)
+			continue
+		}
+		got, err := m.POSIXTarget(e.Link, 0)
+		if err != nil || got != "/mnt/c/Users" {
+			t.Errorf("%s: reads back as %q, %v", c, got, err)
+		}
+	}
+}
