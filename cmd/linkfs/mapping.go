@@ -1,0 +1,38 @@
+package main
+
+import (
+	"flag"
+
+	"github.com/linkfs/linkfs/translate"
+)
+
+// mappingFlags are the path-mapping flags shared by every command.
+type mappingFlags struct {
+	style         string
+	automountRoot string
+	drives        listFlag
+	distro        string
+}
+
+func (m *mappingFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&m.style, "style", "wsl", "POSIX form of Windows drive paths: wsl (/mnt/c/x), cygwin (/cygdrive/c/x) or msys (/c/x)")
+	fs.StringVar(&m.automountRoot, "automount-root", "/mnt", "WSL automount root for the wsl style")
+	fs.Var(&m.drives, "drive", "map a drive to a directory, `X:=DIR` (repeatable); wins over the style's prefix")
+	fs.StringVar(&m.distro, "distro", "", "WSL distribution name: absolute Linux paths outside every drive become \\\\wsl.localhost\\`NAME`\\...")
+}
+
+func (m *mappingFlags) mapper() (*translate.Mapper, error) {
+	style, err := translate.ParseStyle(m.style)
+	if err != nil {
+		return nil, usagef("--style: %v", err)
+	}
+	mp := &translate.Mapper{Style: style, AutomountRoot: m.automountRoot, Distro: m.distro}
+	for _, d := range m.drives {
+		dm, err := translate.ParseDriveMap(d)
+		if err != nil {
+			return nil, usagef("--drive: %v", err)
+		}
+		mp.Drives = append(mp.Drives, dm)
+	}
+	return mp, nil
+}
