@@ -112,6 +112,9 @@ func DecodeShellLink(b []byte, opt ShellLinkOptions) (Link, error) {
 		if err != nil {
 			return Link{}, err
 		}
+		if size < lnkInfoHeaderSize {
+			return Link{}, formatErr(ShellLink, start, "LinkInfoSize %d is less than %d", size, lnkInfoHeaderSize)
+		}
 		r.off = start
 		info, err := r.take(int64(size), "LinkInfo")
 		if err != nil {
@@ -172,12 +175,9 @@ func isShellLinkHeader(b []byte) bool {
 }
 
 // lnkInfoTarget returns the path a LinkInfo structure names, or "" when it
-// names none. info is the whole structure (LinkInfoSize bytes), found at
-// byte base of the file.
+// names none. info is the whole structure (LinkInfoSize bytes, at least
+// lnkInfoHeaderSize), found at byte base of the file.
 func lnkInfoTarget(info []byte, base int, cp *charmap.Charmap) (string, error) {
-	if len(info) < lnkInfoHeaderSize {
-		return "", formatErr(ShellLink, base, "LinkInfoSize %d is less than %d", len(info), lnkInfoHeaderSize)
-	}
 	headerSize := binary.LittleEndian.Uint32(info[4:])
 	unicode := headerSize >= lnkInfoHeaderSizeUnicode
 	if headerSize != lnkInfoHeaderSize && !unicode || headerSize > uint32(len(info)) {

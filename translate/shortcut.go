@@ -41,9 +41,9 @@ const (
 // Anything Cygwin would not take for a symlink is ErrNotLink: a size out of
 // (0x4C, ShortcutMaxSize], a header other than Cygwin's (so every shortcut
 // Explorer makes), an empty NAME or target, and device files, whose NAME
-// starts with `:\` (the target is checked too: a device name longer than
-// 260 bytes keeps the prefix only in the trailer). Cygwin looks at NAME
-// only. Sections that run past the end, a trailer without its NUL, a NUL
+// starts with `:\`. Cygwin looks at NAME only; the target is checked too,
+// because a device name longer than 260 bytes keeps the prefix only in the
+// trailer. Sections that run past the end, a trailer without its NUL, a NUL
 // inside the target and a target longer than SYMLINK_MAX are a
 // *FormatError.
 func DecodeCygwinShortcut(b []byte) (Link, error) {
