@@ -3,14 +3,12 @@
 package fs
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	iofs "io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -232,26 +230,16 @@ func VolumeDepth(path string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	f, err := os.Open("/proc/self/mountinfo")
+	mounts, err := Mounts()
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
 	dir := filepath.Dir(abs)
 	best := "/"
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 5 {
-			continue
+	for _, m := range mounts {
+		if within(dir, m.MountPoint) && len(m.MountPoint) > len(best) {
+			best = m.MountPoint
 		}
-		mnt := unescapeMountinfo(fields[4])
-		if within(dir, mnt) && len(mnt) > len(best) {
-			best = mnt
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return 0, err
 	}
 	rel, err := filepath.Rel(best, dir)
 	if err != nil || rel == "." {
@@ -262,23 +250,4 @@ func VolumeDepth(path string) (int, error) {
 
 func within(path, dir string) bool {
 	return dir == "/" || path == dir || strings.HasPrefix(path, dir+"/")
-}
-
-// unescapeMountinfo undoes the octal escapes (\040 for space) of mountinfo.
-func unescapeMountinfo(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }

@@ -12,7 +12,9 @@ import (
 
 func platformCommands() []command {
 	return []command{
-		{"demo", "build a sample tree with a link of every format and show how linkfs reads it", runDemoArgs},
+		{"demo", "build a sample tree with a link of every format and show it through a mount", runDemoArgs},
+		{"mount", "present SOURCE at MOUNTPOINT with every link translated", runMountArgs},
+		{"unmount", "unmount a linkfs mount, also one whose daemon died", runUnmountArgs},
 	}
 }
 

@@ -76,6 +76,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	c, ok := cmds[args[0]]
+	if !ok && isMountHelperCall(args) {
+		// mount(8) through mount.fuse3: linkfs SOURCE MOUNTPOINT -o opts
+		c, ok = cmds["mount"]
+		args = append([]string{"mount", "--daemon"}, args...)
+	}
 	if !ok {
 		fmt.Fprintf(stderr, "linkfs: unknown command %q\n", args[0])
 		printUsage(stderr, cmds)
@@ -98,6 +103,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "linkfs %s: %v\n", c.name, err)
 		return exitPartial
 	}
+}
+
+// isMountHelperCall recognises the mount.fuse3 convention: two existing
+// paths (source and mount point) before any options.
+func isMountHelperCall(args []string) bool {
+	if len(args) < 2 {
+		return false
+	}
+	for _, a := range args[:2] {
+		if strings.HasPrefix(a, "-") {
+			return false
+		}
+		if _, err := os.Stat(a); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func printUsage(w io.Writer, cmds map[string]command) {

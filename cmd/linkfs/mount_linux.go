@@ -1,0 +1,327 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/linkfs/linkfs/fs"
+	"github.com/linkfs/linkfs/mount"
+	"github.com/linkfs/linkfs/translate"
+)
+
+// readyFdEnv names the descriptor through which a --daemon child reports
+// that the mount is ready ("ok") or why it failed.
+const readyFdEnv = "LINKFS_READY_FD"
+
+type mountOptions struct {
+	mapping      mappingFlags
+	create       string
+	read         string
+	readOnly     bool
+	allowOther   bool
+	debug        bool
+	daemon       bool
+	cacheTimeout time.Duration
+	logFile      string
+	mountOpts    listFlag // -o, the mount(8) helper convention
+}
+
+const mountSynopsis = "mount [flags] SOURCE MOUNTPOINT"
+
+func (o *mountOptions) register(flags *flag.FlagSet) {
+	o.mapping.register(flags)
+	flags.StringVar(&o.create, "create", "auto", "format of links created through the mount: ntfs, lx, cygwin, cygwin-shortcut, mfsymlink, interix, nfs, native or auto (NTFS source: ntfs where the target has a Windows form, lx otherwise; elsewhere native)")
+	flags.StringVar(&o.read, "read", defaultReadList(), "comma-separated formats presented as symlinks; the others show as the files they are stored as")
+	flags.BoolVar(&o.readOnly, "ro", false, "mount read-only")
+	flags.BoolVar(&o.allowOther, "allow-other", false, "let other users use the mount (the kernel checks permissions)")
+	flags.BoolVar(&o.debug, "debug", false, "log every FUSE operation")
+	flags.BoolVar(&o.daemon, "daemon", false, "detach once the mount is ready; exit 0 only then")
+	flags.DurationVar(&o.cacheTimeout, "cache-timeout", time.Second, "how long the kernel caches entries and attributes; changes made directly on SOURCE show after at most this")
+	flags.StringVar(&o.logFile, "log-file", "", "append logs to this file (default: standard error; discarded with --daemon)")
+	flags.Var(&o.mountOpts, "o", "mount options, comma-separated, as in fstab: ro, allow_other, create=FMT, read=FMT+FMT, style=, automount_root=, drive=X:=DIR, distro=, cache_timeout=, debug")
+}
+
+func defaultReadList() string {
+	var names []string
+	for _, f := range translate.Formats {
+		if fs.DefaultRead()[f] {
+			names = append(names, string(f))
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+func runMountArgs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var opts mountOptions
+	flags := newFlagSet("mount", mountSynopsis, stderr)
+	opts.register(flags)
+	pos, err := parseInterspersed(flags, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		flags.Usage()
+		return usagef("want SOURCE and MOUNTPOINT, got %d arguments", len(pos))
+	}
+	if err := opts.applyMountOpts(); err != nil {
+		return err
+	}
+	return runMount(ctx, opts, pos[0], pos[1], args, stderr)
+}
+
+
+// applyMountOpts folds -o options into the flags.
+func (o *mountOptions) applyMountOpts() error {
+	for _, list := range o.mountOpts {
+		for _, opt := range splitMountOpts(list) {
+			key, value, hasValue := strings.Cut(opt, "=")
+			var err error
+			switch key {
+			case "ro":
+				o.readOnly = true
+			case "rw":
+				o.readOnly = false
+			case "allow_other":
+				o.allowOther = true
+			case "debug":
+				o.debug = true
+			case "create":
+				o.create = value
+			case "read":
+				o.read = strings.ReplaceAll(value, "+", ",")
+			case "style":
+				o.mapping.style = value
+			case "automount_root", "automount-root":
+				o.mapping.automountRoot = value
+			case "drive":
+				o.mapping.drives = append(o.mapping.drives, value)
+			case "distro":
+				o.mapping.distro = value
+			case "cache_timeout", "cache-timeout":
+				o.cacheTimeout, err = time.ParseDuration(value)
+			case "defaults", "dev", "nodev", "suid", "nosuid", "exec", "noexec", "auto", "noauto",
+				"user", "users", "nouser", "nofail", "_netdev", "default_permissions", "atime", "noatime", "relatime":
+				// Generic mount(8) options: handled by mount(8) or always on.
+			default:
+				if strings.HasPrefix(key, "x-") || key == "comment" {
+					continue
+				}
+				return usagef("-o %s: unknown mount option", opt)
+			}
+			if err != nil || (!hasValue && strings.Contains("create read style automount_root automount-root drive distro cache_timeout cache-timeout", key)) {
+				return usagef("-o %s: bad value", opt)
+			}
+		}
+	}
+	return nil
+}
+
+// splitMountOpts splits on commas; a drive map's value holds none.
+func splitMountOpts(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (o *mountOptions) treeConfig(source string, logger *slog.Logger) (fs.Config, error) {
+	m, err := o.mapping.mapper()
+	if err != nil {
+		return fs.Config{}, err
+	}
+	create, err := fs.ParseCreateFormat(o.create)
+	if err != nil {
+		return fs.Config{}, usagef("--create: %v", err)
+	}
+	read := map[translate.Format]bool{}
+	for _, name := range strings.Split(o.read, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		f, err := translate.ParseFormat(name)
+		if err != nil || f == translate.None {
+			return fs.Config{}, usagef("--read: unknown format %q", name)
+		}
+		read[f] = true
+	}
+	return fs.Config{Source: source, Mapper: m, Read: read, Create: create, ReadOnly: o.readOnly, Logger: logger}, nil
+}
+
+func (o *mountOptions) logger(stderr io.Writer) (*slog.Logger, io.Closer, error) {
+	var w io.Writer = stderr
+	var closer io.Closer = io.NopCloser(nil)
+	if o.logFile != "" {
+		f, err := os.OpenFile(o.logFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+		if err != nil {
+			return nil, nil, err
+		}
+		w, closer = f, f
+	} else if os.Getenv(readyFdEnv) != "" {
+		w = io.Discard
+	}
+	level := slog.LevelInfo
+	if o.debug {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})), closer, nil
+}
+
+func runMount(ctx context.Context, o mountOptions, source, mountpoint string, args []string, stderr io.Writer) error {
+	if o.daemon && os.Getenv(readyFdEnv) == "" {
+		return daemonize(args, stderr)
+	}
+	ready := readyReporter()
+	err := serve(ctx, o, source, mountpoint, stderr, ready)
+	if err != nil {
+		ready(err)
+	}
+	return err
+}
+
+// serve mounts and blocks until the mount ends (a signal, or an unmount
+// from outside). ready is told once the kernel serves the mount.
+func serve(ctx context.Context, o mountOptions, source, mountpoint string, stderr io.Writer, ready func(error)) error {
+	logger, closer, err := o.logger(stderr)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	cfg, err := o.treeConfig(source, logger)
+	if err != nil {
+		return err
+	}
+	tree, err := fs.NewTree(cfg)
+	if err != nil {
+		return err
+	}
+	defer tree.Close()
+	m, err := mount.Mount(mount.Options{
+		Tree: tree, Mountpoint: mountpoint, AllowOther: o.allowOther,
+		CacheTimeout: o.cacheTimeout, Debug: o.debug, Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	logger.Info("mounted", "source", source, "mountpoint", mountpoint, "create", string(tree.CreateFormat()), "ro", o.readOnly)
+	ready(nil)
+	done := make(chan struct{})
+	go func() { m.Wait(); close(done) }()
+	select {
+	case <-done:
+		logger.Info("unmounted from outside", "mountpoint", mountpoint)
+		return nil
+	case <-ctx.Done():
+	}
+	logger.Info("signal received, unmounting", "mountpoint", mountpoint)
+	if err := m.Unmount(); err != nil {
+		logger.Warn("mount busy, detaching it lazily", "mountpoint", mountpoint, "err", err)
+		if err := mount.Unmount(mountpoint); err != nil {
+			return err
+		}
+	}
+	<-done
+	return nil
+}
+
+// readyReporter returns the function that tells a waiting parent (with
+// --daemon) whether the mount came up; in the foreground it does nothing.
+func readyReporter() func(error) {
+	fd := os.Getenv(readyFdEnv)
+	if fd == "" {
+		return func(error) {}
+	}
+	os.Unsetenv(readyFdEnv)
+	var n int
+	if _, err := fmt.Sscanf(fd, "%d", &n); err != nil {
+		return func(error) {}
+	}
+	pipe := os.NewFile(uintptr(n), "ready")
+	reported := false
+	return func(err error) {
+		if reported {
+			return
+		}
+		reported = true
+		if err == nil {
+			fmt.Fprintln(pipe, "ok")
+		} else {
+			fmt.Fprintln(pipe, err.Error())
+		}
+		pipe.Close()
+	}
+}
+
+// daemonize starts this command again, detached from the terminal, and
+// waits until it reports that the mount is ready or why it failed.
+func daemonize(args []string, stderr io.Writer) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer null.Close()
+	cmd := exec.Command(exe, append([]string{"mount"}, args...)...)
+	cmd.Env = append(os.Environ(), readyFdEnv+"=3")
+	cmd.ExtraFiles = []*os.File{w}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, null, null
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		return err
+	}
+	w.Close()
+	line, rerr := bufio.NewReader(r).ReadString('\n')
+	line = strings.TrimSpace(line)
+	if line == "ok" {
+		return cmd.Process.Release()
+	}
+	werr := cmd.Wait()
+	if line == "" {
+		return fmt.Errorf("the mount daemon exited before the mount was ready: %w", errors.Join(rerr, werr))
+	}
+	return errors.New(line)
+}
+
+func runUnmountArgs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	flags := newFlagSet("unmount", "unmount MOUNTPOINT...", stderr)
+	pos, err := parseInterspersed(flags, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		flags.Usage()
+		return usagef("no MOUNTPOINT given")
+	}
+	failed := 0
+	for _, dir := range pos {
+		if err := mount.Unmount(dir); err != nil {
+			fmt.Fprintf(stderr, "linkfs unmount: %v\n", err)
+			failed++
+		}
+	}
+	if failed > 0 {
+		return &partialError{failed: failed}
+	}
+	return nil
+}

@@ -1,0 +1,473 @@
+//go:build linux
+
+package fs
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path"
+	"strings"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/linkfs/linkfs/translate"
+)
+
+// Config describes one overlay of a source tree.
+type Config struct {
+	Source string
+	Mapper *translate.Mapper
+	// Read holds the formats presented as links; the others show as the
+	// plain files or directories they are stored as.
+	Read map[translate.Format]bool
+	// Create is the format links created through the overlay are stored in.
+	Create CreateFormat
+	// ReadOnly refuses every change to the source.
+	ReadOnly bool
+	Classify Options
+	Logger   *slog.Logger
+}
+
+// DefaultRead returns the formats presented as links by default: every
+// format but generic Explorer shortcuts, which stay regular files as they
+// do for Cygwin.
+func DefaultRead() map[translate.Format]bool {
+	read := map[translate.Format]bool{}
+	for _, f := range translate.Formats {
+		if f != translate.None && f != translate.ShellLink && f != translate.VolumeMount {
+			read[f] = true
+		}
+	}
+	return read
+}
+
+// Tree is a source directory seen through link translation. Every access
+// to the source goes through a directory file descriptor opened beneath
+// the source root without following symlinks, so a rename race or a ".."
+// cannot make it touch anything outside the source.
+type Tree struct {
+	cfg    Config
+	rootFd int
+	caps   sourceCaps
+	create translate.Format
+	cache  classCache
+	warned sync.Map // stored paths already logged as malformed
+}
+
+// sourceCaps records what the source file system exposes, probed once.
+type sourceCaps struct {
+	reparse   bool     // raw reparse data (ntfs-3g)
+	attrNames []string // the xattrs that may hold DOS attributes
+}
+
+// NewTree opens the source and resolves the creation policy. A format the
+// source cannot hold is an error here, not a surprise at the first ln -s.
+func NewTree(cfg Config) (*Tree, error) {
+	if cfg.Mapper == nil {
+		cfg.Mapper = &translate.Mapper{}
+	}
+	if cfg.Read == nil {
+		cfg.Read = DefaultRead()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	fd, err := unix.Open(cfg.Source, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open source", Path: cfg.Source, Err: err}
+	}
+	t := &Tree{cfg: cfg, rootFd: fd, caps: probeCaps(fd)}
+	t.cache.init(1 << 16)
+	if t.create, err = t.resolveCreate(cfg.Create); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	return t, nil
+}
+
+// probeCaps asks the source root which NTFS metadata the driver exposes.
+func probeCaps(rootFd int) sourceCaps {
+	var caps sourceCaps
+	xpath := fmt.Sprintf("/proc/self/fd/%d", rootFd)
+	var buf [8]byte
+	if _, err := unix.Lgetxattr(xpath, xattrReparse, buf[:]); err == nil || errors.Is(err, unix.ENODATA) || errors.Is(err, unix.ERANGE) {
+		caps.reparse = true
+	}
+	for _, name := range dosAttrXattrs {
+		if _, err := unix.Lgetxattr(xpath, name, buf[:]); err == nil || errors.Is(err, unix.ERANGE) {
+			caps.attrNames = []string{name}
+			break
+		}
+	}
+	return caps
+}
+
+func (t *Tree) resolveCreate(c CreateFormat) (translate.Format, error) {
+	if c == "" || c == CreateAuto {
+		if t.caps.reparse {
+			return translate.NTFSSymlink, nil // LX where the target has no Windows form: see symlinkFormat
+		}
+		return translate.Native, nil
+	}
+	f := c.Format()
+	if IsReparse(f) && !t.caps.reparse {
+		return "", fmt.Errorf("--create %s: %s cannot hold reparse points (it exposes no %s; use an ntfs-3g mount)", c, t.cfg.Source, xattrReparse)
+	}
+	if f == translate.Native && t.caps.reparse {
+		return "", fmt.Errorf("--create native: %s is NTFS, which has no native symlinks (ntfs-3g would store an Interix or LX link); choose lx, interix or ntfs", t.cfg.Source)
+	}
+	return f, nil
+}
+
+// CreateFormat returns the format links created through the tree get
+// (for auto on NTFS: ntfs-symlink, or lx-symlink per target).
+func (t *Tree) CreateFormat() translate.Format { return t.create }
+
+// Close releases the source.
+func (t *Tree) Close() error { return unix.Close(t.rootFd) }
+
+// Source returns the source directory.
+func (t *Tree) Source() string { return t.cfg.Source }
+
+// ReadOnly reports whether the tree refuses changes.
+func (t *Tree) ReadOnly() bool { return t.cfg.ReadOnly }
+
+// OpenDir opens the directory rel (slash-separated, relative to the source
+// root, "" for the root) as an O_PATH descriptor, beneath the root and
+// without following any symlink.
+func (t *Tree) OpenDir(rel string) (int, error) {
+	return t.openBeneath(rel, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC)
+}
+
+func (t *Tree) openBeneath(rel string, flags int) (int, error) {
+	if rel == "" {
+		rel = "."
+	}
+	how := unix.OpenHow{
+		Flags:   uint64(flags),
+		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
+	}
+	for {
+		fd, err := unix.Openat2(t.rootFd, rel, &how)
+		switch {
+		case err == nil:
+			return fd, nil
+		case errors.Is(err, unix.EINTR), errors.Is(err, unix.EAGAIN):
+			continue // a concurrent rename on the source: retry
+		case errors.Is(err, unix.ENOSYS):
+			return t.openWalk(rel, flags)
+		}
+		return -1, err
+	}
+}
+
+// openWalk is the fallback for kernels without openat2 (before 5.6): one
+// component at a time, each opened with O_NOFOLLOW.
+func (t *Tree) openWalk(rel string, flags int) (int, error) {
+	fd, err := unix.Openat(t.rootFd, ".", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	parts := strings.Split(rel, "/")
+	for i, part := range parts {
+		if part == "" || part == "." {
+			continue
+		}
+		if part == ".." {
+			unix.Close(fd)
+			return -1, unix.EXDEV
+		}
+		f := unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+		if i == len(parts)-1 {
+			f = flags | unix.O_NOFOLLOW
+		}
+		next, err := unix.Openat(fd, part, f, 0)
+		unix.Close(fd)
+		if err != nil {
+			return -1, err
+		}
+		fd = next
+	}
+	return fd, nil
+}
+
+// Node is what the overlay shows for one entry.
+type Node struct {
+	// Stored is the entry's name on the source ("music.lnk" for a
+	// shortcut shown as "music").
+	Stored string
+	// Stat is the entry's stat as presented: for a link, S_IFLNK|0777 and
+	// the size of the presented target.
+	Stat unix.Stat_t
+	// Target is the presented target of a link, "" otherwise.
+	Target string
+	// Entry is the classification of the stored entry.
+	Entry Entry
+}
+
+// IsLink reports whether the node is presented as a symlink.
+func (n *Node) IsLink() bool { return n.Stat.Mode&unix.S_IFMT == unix.S_IFLNK }
+
+// Lookup finds the entry presented as name in the directory dirRel.
+func (t *Tree) Lookup(dirRel, name string) (Node, error) {
+	dirfd, err := t.OpenDir(dirRel)
+	if err != nil {
+		return Node{}, err
+	}
+	defer unix.Close(dirfd)
+	return t.lookupAt(dirfd, dirRel, name)
+}
+
+func (t *Tree) lookupAt(dirfd int, dirRel, name string) (Node, error) {
+	n, err := t.nodeAt(dirfd, dirRel, name)
+	if !errors.Is(err, unix.ENOENT) || hasShortcutSuffix(name) {
+		return n, err
+	}
+	// A shortcut "music.lnk" is shown as "music" when no "music" exists.
+	sn, serr := t.nodeAt(dirfd, dirRel, name+".lnk")
+	if serr == nil && sn.IsLink() && isShortcutFormat(sn.Entry.Format) {
+		return sn, nil
+	}
+	return n, err
+}
+
+func hasShortcutSuffix(name string) bool { return strings.HasSuffix(strings.ToLower(name), ".lnk") }
+
+func isShortcutFormat(f translate.Format) bool {
+	return f == translate.CygwinShortcut || f == translate.ShellLink
+}
+
+// nodeAt classifies the stored entry name in dirfd and presents it.
+func (t *Tree) nodeAt(dirfd int, dirRel, name string) (Node, error) {
+	var st unix.Stat_t
+	serr := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	if serr != nil && (!t.caps.reparse || !errors.Is(serr, unix.EIO)) {
+		return Node{}, serr
+	}
+	var e Entry
+	cached := false
+	if serr == nil {
+		e, cached = t.cache.get(&st)
+	}
+	if !cached {
+		var err error
+		e, err = classifyAt(dirfd, name, &t.cfg.Classify, t.caps)
+		if err != nil {
+			return Node{}, err
+		}
+		if serr == nil {
+			t.cache.put(&st, e)
+		}
+	}
+	if serr != nil {
+		// ntfs-3g cannot stat some reparse points (or has the entry cached
+		// as the file it was before a reparse point was attached); present
+		// it with the directory's ownership.
+		if !e.IsLink() || !t.cfg.Read[e.Format] {
+			return Node{}, serr
+		}
+		if err := unix.Fstat(dirfd, &st); err != nil {
+			return Node{}, err
+		}
+		st.Ino = syntheticIno(&st, name)
+		st.Nlink = 1
+	}
+	n := Node{Stored: name, Stat: st, Entry: e}
+	if e.Err != nil {
+		t.warnOnce(path.Join(dirRel, name), &e)
+	}
+	if !e.IsLink() || !t.cfg.Read[e.Format] {
+		return n, nil
+	}
+	target, err := t.present(dirRel, &e)
+	if err != nil {
+		t.warnOnce(path.Join(dirRel, name), &Entry{Format: e.Format, Err: err})
+		return n, nil
+	}
+	n.Target = target
+	n.Stat.Mode = unix.S_IFLNK | 0o777
+	n.Stat.Size = int64(len(target))
+	n.Stat.Blocks = 0
+	return n, nil
+}
+
+// syntheticIno gives an entry that cannot be stat'ed a stable inode number
+// derived from its directory and name (FNV-1a).
+func syntheticIno(dir *unix.Stat_t, name string) uint64 {
+	h := uint64(14695981039346656037) ^ dir.Ino
+	for i := 0; i < len(name); i++ {
+		h ^= uint64(name[i])
+		h *= 1099511628211
+	}
+	return h | 1<<63
+}
+
+// present returns the POSIX target a link shows through the overlay.
+func (t *Tree) present(dirRel string, e *Entry) (string, error) {
+	if e.Format == translate.Native {
+		return e.Link.Target, nil // already the Linux side's own link
+	}
+	depth := 0
+	if dirRel != "" {
+		depth = strings.Count(dirRel, "/") + 1
+	}
+	return t.cfg.Mapper.POSIXTarget(e.Link, depth)
+}
+
+func (t *Tree) warnOnce(rel string, e *Entry) {
+	if _, loaded := t.warned.LoadOrStore(rel, true); loaded {
+		return
+	}
+	t.cfg.Logger.Warn("entry looks like a link but is shown as stored", "path", rel, "format", string(e.Format), "err", e.Err)
+}
+
+// DirEntry is one presented directory entry.
+type DirEntry struct {
+	Name string
+	Ino  uint64
+	// Type is the S_IFMT type bits, 0 when unknown without a lookup (a
+	// small regular file that may be a content link).
+	Type uint32
+}
+
+// ReadDir lists the directory dirRel as presented: links that the type
+// alone reveals as DT_LNK, shortcuts under their logical names, and files
+// that might be content links as DT_UNKNOWN so the reader looks them up.
+func (t *Tree) ReadDir(dirRel string) ([]DirEntry, error) {
+	fd, err := t.openBeneath(dirRel, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), dirRel)
+	defer f.Close()
+	raw, err := readDirents(fd)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]bool, len(raw))
+	for _, d := range raw {
+		names[d.Name] = true
+	}
+	out := make([]DirEntry, 0, len(raw))
+	for _, d := range raw {
+		switch {
+		case d.Type == unix.DT_LNK:
+			d.Type = unix.S_IFLNK
+		case d.Type == unix.DT_DIR:
+			// ntfs-3g lists junctions and directory symlinks as
+			// directories when it cannot resolve them.
+			d.Type = unix.S_IFDIR
+			if t.caps.reparse {
+				d.Type = 0
+			}
+		case d.Type == unix.DT_REG || d.Type == unix.DT_UNKNOWN:
+			d.Type = 0
+			if hasShortcutSuffix(d.Name) && len(d.Name) > 4 && !names[d.Name[:len(d.Name)-4]] {
+				if n, err := t.nodeAt(fd, dirRel, d.Name); err == nil && n.IsLink() && isShortcutFormat(n.Entry.Format) {
+					d.Name, d.Type = d.Name[:len(d.Name)-4], unix.S_IFLNK
+				}
+			}
+		default:
+			d.Type = dtToMode(d.Type)
+		}
+		out = append(out, DirEntry(d))
+	}
+	return out, nil
+}
+
+type rawDirent struct {
+	Name string
+	Ino  uint64
+	Type uint32
+}
+
+// readDirents reads a whole directory with getdents64, names and d_type.
+func readDirents(fd int) ([]rawDirent, error) {
+	var out []rawDirent
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := unix.Getdents(fd, buf)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n <= 0 {
+			return out, nil
+		}
+		for off := 0; off < n; {
+			// struct linux_dirent64: ino u64, off s64, reclen u16, type u8, name.
+			rec := buf[off:n]
+			if len(rec) < 19 {
+				return nil, fmt.Errorf("getdents: short record")
+			}
+			reclen := int(uint16(rec[16]) | uint16(rec[17])<<8)
+			if reclen < 19 || reclen > len(rec) {
+				return nil, fmt.Errorf("getdents: bad record length %d", reclen)
+			}
+			ino := uint64(0)
+			for i := 7; i >= 0; i-- {
+				ino = ino<<8 | uint64(rec[i])
+			}
+			name := rec[19:reclen]
+			if i := strings.IndexByte(string(name), 0); i >= 0 {
+				name = name[:i]
+			}
+			if s := string(name); s != "." && s != ".." {
+				out = append(out, rawDirent{Name: s, Ino: ino, Type: uint32(rec[18])})
+			}
+			off += reclen
+		}
+	}
+}
+
+func dtToMode(dt uint32) uint32 {
+	switch dt {
+	case unix.DT_FIFO:
+		return unix.S_IFIFO
+	case unix.DT_CHR:
+		return unix.S_IFCHR
+	case unix.DT_BLK:
+		return unix.S_IFBLK
+	case unix.DT_SOCK:
+		return unix.S_IFSOCK
+	case unix.DT_DIR:
+		return unix.S_IFDIR
+	}
+	return 0
+}
+
+// splitRel splits a slash-separated relative path into directory and name.
+func splitRel(rel string) (string, string) {
+	dir, name := path.Split(rel)
+	return strings.TrimSuffix(dir, "/"), name
+}
+
+// Getattr presents the entry at rel ("" is the root).
+func (t *Tree) Getattr(rel string) (Node, error) {
+	if rel == "" {
+		var st unix.Stat_t
+		if err := unix.Fstat(t.rootFd, &st); err != nil {
+			return Node{}, err
+		}
+		return Node{Stored: ".", Stat: st}, nil
+	}
+	dir, name := splitRel(rel)
+	return t.Lookup(dir, name)
+}
+
+// Readlink returns the presented target of the link at rel.
+func (t *Tree) Readlink(rel string) (string, error) {
+	n, err := t.Getattr(rel)
+	if err != nil {
+		return "", err
+	}
+	if !n.IsLink() {
+		return "", unix.EINVAL
+	}
+	return n.Target, nil
+}

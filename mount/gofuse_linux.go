@@ -1,0 +1,307 @@
+//go:build linux
+
+package mount
+
+import (
+	"context"
+	"log/slog"
+	"syscall"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"golang.org/x/sys/unix"
+
+	"github.com/linkfs/linkfs/fs"
+)
+
+// node is one inode of the mount. It holds no state of its own: every
+// operation asks fs.Tree about the path go-fuse knows for it, so a change
+// on the source is seen as soon as the kernel's caches expire.
+//
+// It does not embed gofs.LoopbackNode: that node resolves joined path
+// strings and follows symlinks in intermediate components, and the daemon
+// must never reach outside the source. The data path is go-fuse's
+// LoopbackFile on a descriptor fs.Tree opened safely, so reads, writes,
+// locks and FUSE passthrough behave exactly as in go-fuse's loopback.
+type node struct {
+	gofs.Inode
+	tree *fs.Tree
+	log  *slog.Logger
+}
+
+// rel is the node's path relative to the source root, in presented names.
+// An orphaned node gets a path that does not exist rather than a wrong one.
+func (n *node) rel() string { return n.Path(n.Root()) }
+
+func (n *node) child(name string) string {
+	if r := n.rel(); r != "" {
+		return r + "/" + name
+	}
+	return name
+}
+
+func caller(ctx context.Context) fs.Caller {
+	if c, ok := fuse.FromContext(ctx); ok {
+		return fs.Caller{Uid: c.Uid, Gid: c.Gid, Set: true}
+	}
+	return fs.Caller{}
+}
+
+// newChild registers the inode for a presented node. A link presented
+// over a regular file gets another generation than the file, so the kernel
+// never sees one inode change its type.
+func (n *node) newChild(ctx context.Context, fn *fs.Node) *gofs.Inode {
+	gen := uint64(1)
+	if fn.IsLink() {
+		gen = 2
+	}
+	id := gofs.StableAttr{Mode: fn.Stat.Mode & syscall.S_IFMT, Ino: fn.Stat.Ino, Gen: gen}
+	return n.NewInode(ctx, &node{tree: n.tree, log: n.log}, id)
+}
+
+func fillAttr(out *fuse.Attr, st *unix.Stat_t) {
+	out.Ino = st.Ino
+	out.Mode = st.Mode
+	out.Nlink = uint32(st.Nlink)
+	out.Owner = fuse.Owner{Uid: st.Uid, Gid: st.Gid}
+	out.Rdev = uint32(st.Rdev)
+	out.Size = uint64(st.Size)
+	out.Blocks = uint64(st.Blocks)
+	out.Blksize = uint32(st.Blksize)
+	out.Atime, out.Atimensec = uint64(st.Atim.Sec), uint32(st.Atim.Nsec)
+	out.Mtime, out.Mtimensec = uint64(st.Mtim.Sec), uint32(st.Mtim.Nsec)
+	out.Ctime, out.Ctimensec = uint64(st.Ctim.Sec), uint32(st.Ctim.Nsec)
+}
+
+var _ = (gofs.NodeLookuper)((*node)(nil))
+
+func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	fn, err := n.tree.Lookup(n.rel(), name)
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	fillAttr(&out.Attr, &fn.Stat)
+	return n.newChild(ctx, &fn), 0
+}
+
+var _ = (gofs.NodeGetattrer)((*node)(nil))
+
+func (n *node) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	if fga, ok := fh.(gofs.FileGetattrer); ok {
+		return fga.Getattr(ctx, out)
+	}
+	fn, err := n.tree.Getattr(n.rel())
+	if err != nil {
+		return toErrno(err)
+	}
+	fillAttr(&out.Attr, &fn.Stat)
+	return 0
+}
+
+var _ = (gofs.NodeStatxer)((*node)(nil))
+
+// Statx answers ENOSYS so the kernel falls back to Getattr, the one place
+// where attributes are presented.
+func (n *node) Statx(ctx context.Context, fh gofs.FileHandle, flags uint32, mask uint32, out *fuse.StatxOut) syscall.Errno {
+	return syscall.ENOSYS
+}
+
+var _ = (gofs.NodeReadlinker)((*node)(nil))
+
+func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
+	target, err := n.tree.Readlink(n.rel())
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	return []byte(target), 0
+}
+
+var _ = (gofs.NodeOpendirHandler)((*node)(nil))
+
+func (n *node) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	entries, err := n.tree.ReadDir(n.rel())
+	if err != nil {
+		return nil, 0, toErrno(err)
+	}
+	list := make([]fuse.DirEntry, len(entries))
+	for i, e := range entries {
+		list[i] = fuse.DirEntry{Name: e.Name, Ino: e.Ino, Mode: e.Type}
+	}
+	// FOPEN_CACHE_DIR lets the kernel serve this listing from its cache
+	// while the directory stays open; each opendir refreshes it.
+	return gofs.NewListDirStream(list).(gofs.FileHandle), fuse.FOPEN_CACHE_DIR, 0
+}
+
+var _ = (gofs.NodeOpener)((*node)(nil))
+
+func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	flags &^= syscall.O_APPEND | fuse.FMODE_EXEC
+	fd, err := n.tree.Open(n.rel(), int(flags))
+	if err != nil {
+		return nil, 0, toErrno(err)
+	}
+	return gofs.NewLoopbackFile(fd), 0, 0
+}
+
+var _ = (gofs.NodeCreater)((*node)(nil))
+
+func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
+	flags &^= syscall.O_APPEND
+	fd, fn, err := n.tree.Create(n.rel(), name, int(flags), mode, caller(ctx))
+	if err != nil {
+		return nil, nil, 0, toErrno(err)
+	}
+	fillAttr(&out.Attr, &fn.Stat)
+	return n.newChild(ctx, &fn), gofs.NewLoopbackFile(fd), 0, 0
+}
+
+var _ = (gofs.NodeSymlinker)((*node)(nil))
+
+func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	fn, err := n.tree.Symlink(n.rel(), name, target, caller(ctx))
+	if err != nil {
+		if errno := toErrno(err); errno == syscall.EINVAL || errno == syscall.EIO {
+			n.log.Warn("symlink refused", "op", "symlink", "path", n.child(name), "target", target, "err", err)
+		}
+		return nil, toErrno(err)
+	}
+	fillAttr(&out.Attr, &fn.Stat)
+	return n.newChild(ctx, &fn), 0
+}
+
+var _ = (gofs.NodeMkdirer)((*node)(nil))
+
+func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	fn, err := n.tree.Mkdir(n.rel(), name, mode, caller(ctx))
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	fillAttr(&out.Attr, &fn.Stat)
+	return n.newChild(ctx, &fn), 0
+}
+
+var _ = (gofs.NodeMknoder)((*node)(nil))
+
+func (n *node) Mknod(ctx context.Context, name string, mode, rdev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	fn, err := n.tree.Mknod(n.rel(), name, mode, uint64(rdev), caller(ctx))
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	fillAttr(&out.Attr, &fn.Stat)
+	return n.newChild(ctx, &fn), 0
+}
+
+var _ = (gofs.NodeLinker)((*node)(nil))
+
+func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	src, ok := target.(*node)
+	if !ok {
+		return nil, syscall.EXDEV
+	}
+	fn, err := n.tree.Link(src.rel(), n.rel(), name)
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	fillAttr(&out.Attr, &fn.Stat)
+	return n.newChild(ctx, &fn), 0
+}
+
+var _ = (gofs.NodeUnlinker)((*node)(nil))
+
+func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
+	return toErrno(n.tree.Unlink(n.rel(), name))
+}
+
+var _ = (gofs.NodeRmdirer)((*node)(nil))
+
+func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
+	return toErrno(n.tree.Rmdir(n.rel(), name))
+}
+
+var _ = (gofs.NodeRenamer)((*node)(nil))
+
+func (n *node) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	dst, ok := newParent.(*node)
+	if !ok {
+		return syscall.EXDEV
+	}
+	return toErrno(n.tree.Rename(n.rel(), name, dst.rel(), newName, flags))
+}
+
+var _ = (gofs.NodeSetattrer)((*node)(nil))
+
+func (n *node) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	if fsa, ok := fh.(gofs.FileSetattrer); ok {
+		return fsa.Setattr(ctx, in, out)
+	}
+	var ch fs.SetattrChange
+	if m, ok := in.GetMode(); ok {
+		ch.Mode = &m
+	}
+	if uid, ok := in.GetUID(); ok {
+		ch.Uid = &uid
+	}
+	if gid, ok := in.GetGID(); ok {
+		ch.Gid = &gid
+	}
+	if sz, ok := in.GetSize(); ok {
+		ch.Size = &sz
+	}
+	ch.Atime = setattrTime(in, fuse.FATTR_ATIME, fuse.FATTR_ATIME_NOW, in.Atime, in.Atimensec)
+	ch.Mtime = setattrTime(in, fuse.FATTR_MTIME, fuse.FATTR_MTIME_NOW, in.Mtime, in.Mtimensec)
+	fn, err := n.tree.Setattr(n.rel(), ch)
+	if err != nil {
+		return toErrno(err)
+	}
+	fillAttr(&out.Attr, &fn.Stat)
+	return 0
+}
+
+func setattrTime(in *fuse.SetAttrIn, set, now uint32, sec uint64, nsec uint32) *unix.Timespec {
+	switch {
+	case in.Valid&now != 0:
+		return &unix.Timespec{Nsec: unix.UTIME_NOW}
+	case in.Valid&set != 0:
+		return &unix.Timespec{Sec: int64(sec), Nsec: int64(nsec)}
+	}
+	return nil
+}
+
+var _ = (gofs.NodeGetxattrer)((*node)(nil))
+
+func (n *node) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
+	sz, err := n.tree.Getxattr(n.rel(), attr, dest)
+	return uint32(sz), toErrno(err)
+}
+
+var _ = (gofs.NodeListxattrer)((*node)(nil))
+
+func (n *node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
+	sz, err := n.tree.Listxattr(n.rel(), dest)
+	return uint32(sz), toErrno(err)
+}
+
+var _ = (gofs.NodeSetxattrer)((*node)(nil))
+
+func (n *node) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
+	return toErrno(n.tree.Setxattr(n.rel(), attr, data, int(flags)))
+}
+
+var _ = (gofs.NodeRemovexattrer)((*node)(nil))
+
+func (n *node) Removexattr(ctx context.Context, attr string) syscall.Errno {
+	return toErrno(n.tree.Removexattr(n.rel(), attr))
+}
+
+var _ = (gofs.NodeStatfser)((*node)(nil))
+
+func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	var st unix.Statfs_t
+	if err := n.tree.Statfs(&st); err != nil {
+		return toErrno(err)
+	}
+	out.Blocks, out.Bfree, out.Bavail = st.Blocks, st.Bfree, st.Bavail
+	out.Files, out.Ffree = st.Files, st.Ffree
+	out.Bsize, out.NameLen, out.Frsize = uint32(st.Bsize), uint32(st.Namelen), uint32(st.Frsize)
+	return 0
+}
