@@ -79,7 +79,6 @@ func runMountArgs(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return runMount(ctx, opts, pos[0], pos[1], args, stderr)
 }
 
-
 // applyMountOpts folds -o options into the flags.
 func (o *mountOptions) applyMountOpts() error {
 	for _, list := range o.mountOpts {
