@@ -101,7 +101,8 @@ func (m *Mapper) ToPOSIX(win string) (string, error) {
 }
 
 // ToWindows maps a POSIX path in any style, or a relative one, to a Win32
-// path.
+// path. The msys form /x is drive X only in the msys style: elsewhere a
+// one-letter top directory is a Linux directory.
 func (m *Mapper) ToWindows(posix string) (string, error) {
 	r, err := m.resolve()
 	if err != nil {
@@ -111,8 +112,9 @@ func (m *Mapper) ToWindows(posix string) (string, error) {
 }
 
 // Normalize rewrites a drive path of any style into m.Style (a Cygwin
-// cookie's /cygdrive/c/x becomes /mnt/c/x under WSL). Every other path is
-// returned unchanged.
+// cookie's /cygdrive/c/x becomes /mnt/c/x under WSL). The msys form /x is
+// a drive path only in the msys style. Every other path is returned
+// unchanged.
 func (m *Mapper) Normalize(posix string) (string, error) {
 	r, err := m.resolve()
 	if err != nil {
@@ -124,6 +126,7 @@ func (m *Mapper) Normalize(posix string) (string, error) {
 // pathMapper is a checked Mapper.
 type pathMapper struct {
 	prefix  string // where drive letters are written: "/mnt", "/cygdrive", "" for msys
+	msys    bool   // read /x as drive X in either case (prefix is "" for WSL at root "/" too)
 	wslRoot string // WSL automount root without trailing slash, "" when it is "/"
 	drives  []DriveMap
 	distro  string
@@ -148,7 +151,7 @@ func (m *Mapper) resolve() (pathMapper, error) {
 	case StyleCygwin:
 		r.prefix = "/cygdrive"
 	case StyleMSYS:
-		r.prefix = ""
+		r.prefix, r.msys = "", true
 	default:
 		return pathMapper{}, fmt.Errorf("unknown path style %q", m.Style)
 	}
@@ -357,8 +360,10 @@ func (r pathMapper) parsePOSIX(p string) (splitPath, error) {
 
 // posixDrive finds the drive an absolute POSIX path lies on, in any style:
 // drive maps first (longest Dir wins), then <automount root>/x, /mnt/x,
-// /cygdrive/x, /proc/cygdrive/x and msys /x. rest is what follows the drive
-// root: empty or starting with "/".
+// /cygdrive/x, /proc/cygdrive/x, and msys /x in the msys style only: a
+// one-letter top directory is an ordinary Linux path everywhere else, and
+// reading it as a drive would rewrite Linux links. rest is what follows the
+// drive root: empty or starting with "/".
 func (r pathMapper) posixDrive(p string) (letter byte, rest string, ok bool) {
 	best := -1
 	for i, d := range r.drives {
@@ -374,8 +379,12 @@ func (r pathMapper) posixDrive(p string) (letter byte, rest string, ok bool) {
 	prefixes := [...]struct {
 		dir       string
 		lowerOnly bool
-	}{{r.wslRoot, true}, {"/mnt", true}, {"/cygdrive", false}, {"/proc/cygdrive", false}, {"", false}}
+		read      bool
+	}{{r.wslRoot, true, true}, {"/mnt", true, true}, {"/cygdrive", false, true}, {"/proc/cygdrive", false, true}, {"", false, r.msys}}
 	for _, pre := range prefixes {
+		if !pre.read {
+			continue
+		}
 		s, found := strings.CutPrefix(p, pre.dir+"/")
 		if !found || s == "" || len(s) > 1 && s[1] != '/' {
 			continue

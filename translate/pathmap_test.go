@@ -201,9 +201,6 @@ func TestToWindows(t *testing.T) {
 		{"/cygdrive/C/x", `C:\x`, ""},
 		{"/cygdrive/z", `Z:\`, ""},
 		{"/proc/cygdrive/c/x", `C:\x`, ""},
-		{"/c/x", `C:\x`, ""},
-		{"/C/x", `C:\x`, ""},
-		{"/c", `C:\`, ""},
 		// Not drives: WSL mounts lowercase letters only; one letter only.
 		{"/mnt/C/x", "", `\\wsl.localhost\Ubuntu\mnt\C\x`},
 		{"/mnt/cc/x", "", `\\wsl.localhost\Ubuntu\mnt\cc\x`},
@@ -256,6 +253,27 @@ func TestToWindows(t *testing.T) {
 		got, err := distro.ToWindows(tt.posix)
 		checkMapped(t, "distro "+tt.posix, got, err, want)
 	}
+	// The msys form /x is drive X in the msys style only: elsewhere a
+	// one-letter top directory is a Linux directory.
+	distroCygwin := &translate.Mapper{Style: translate.StyleCygwin, Distro: "Ubuntu"}
+	distroMSYS := &translate.Mapper{Style: translate.StyleMSYS, Distro: "Ubuntu"}
+	for _, tt := range []struct{ posix, msys, linux string }{
+		{"/c/x", `C:\x`, `\\wsl.localhost\Ubuntu\c\x`},
+		{"/C/x", `C:\x`, `\\wsl.localhost\Ubuntu\C\x`},
+		{"/c", `C:\`, `\\wsl.localhost\Ubuntu\c`},
+		{"/c/", `C:\`, `\\wsl.localhost\Ubuntu\c\`},
+	} {
+		for _, c := range []struct {
+			m    *translate.Mapper
+			want string
+		}{
+			{mapWSL, ""}, {mapCygwin, ""}, {mapMSYS, tt.msys},
+			{distro, tt.linux}, {distroCygwin, tt.linux}, {distroMSYS, tt.msys},
+		} {
+			got, err := c.m.ToWindows(tt.posix)
+			checkMapped(t, string(c.m.Style)+" "+c.m.Distro+" "+tt.posix, got, err, c.want)
+		}
+	}
 	// The longest path accepted.
 	if got, err := mapWSL.ToWindows("/mnt/c/" + long[len("/mnt/c/"):]); err != nil || got != `C:\`+long[len("/mnt/c/"):] {
 		t.Errorf("longest path: got %.20q, %v", got, err)
@@ -273,6 +291,9 @@ func TestToWindowsConfig(t *testing.T) {
 		{translate.Mapper{AutomountRoot: "/win"}, "/mnt/c/x", `C:\x`},
 		{translate.Mapper{AutomountRoot: "/win"}, "/win/C/x", ""},
 		{translate.Mapper{AutomountRoot: "/"}, "/c/x", `C:\x`},
+		// WSL mounts lowercase letters only, at the root as well.
+		{translate.Mapper{AutomountRoot: "/"}, "/C/x", ""},
+		{translate.Mapper{AutomountRoot: "/", Distro: "Ubuntu"}, "/C/x", `\\wsl.localhost\Ubuntu\C\x`},
 		// Drive maps: component-wise, longest first, before the styles.
 		{translate.Mapper{Drives: maps}, "/data/x", `D:\x`},
 		{translate.Mapper{Drives: maps}, "/data", `D:\`},
@@ -301,14 +322,16 @@ func TestNormalize(t *testing.T) {
 		{"/cygdrive/c/x", drives("/x")},
 		{"/proc/cygdrive/c/x", drives("/x")},
 		{"/mnt/c/x", drives("/x")},
-		{"/c/x", drives("/x")},
-		{"/C/x", drives("/x")},
+		// The msys form is a drive in the msys style only.
+		{"/c/x", same("/c/x")},
+		{"/C/x", styleWant{"/C/x", "/C/x", "/c/x"}},
+		{"/c", same("/c")},
 		{"/cygdrive/c", drives("")},
 		{"/cygdrive/c/", drives("")}, // as ToWindows gives C:\
 		{"/mnt/c/a//b/../c/", drives("/a//b/../c/")},
 		// POSIX names are kept as they are, escapes included.
-		{"/c/a:b\uF03A", drives("/a:b\uF03A")},
-		{"/c/\xff", drives("/\xff")},
+		{"/cygdrive/c/a:b\uF03A", drives("/a:b\uF03A")},
+		{"/cygdrive/c/\xff", drives("/\xff")},
 		// Everything else is unchanged.
 		{"a/../b", same("a/../b")},
 		{"c:x", same("c:x")},
@@ -322,8 +345,9 @@ func TestNormalize(t *testing.T) {
 		{"/c/\x00", same("")},
 		{long, same(long)},
 		{long + "a", same("")},
+		{"/c/" + long[3:], same("/c/" + long[3:])},
 		// The result must fit too.
-		{"/c/" + long[3:], styleWant{"", "", "/c/" + long[3:]}},
+		{"/mnt/c/" + long[7:], styleWant{"/mnt/c/" + long[7:], "", "/c/" + long[7:]}},
 	}
 	for _, tt := range tests {
 		tt.want.each(func(name string, m *translate.Mapper, want string) {
@@ -342,6 +366,18 @@ func TestNormalize(t *testing.T) {
 		"/win/c/dvd/x":    "/win/c/dvd/x",
 		"/mnt/c/dvd/x":    "", // C:\dvd is hidden by drive F
 		"/cygdrive/c/dvd": "",
+	} {
+		got, err := m.Normalize(in)
+		checkMapped(t, in, got, err, want)
+	}
+
+	// At automount root "/", WSL drives are the lowercase one-letter
+	// directories; the uppercase ones stay Linux directories.
+	m = &translate.Mapper{AutomountRoot: "/"}
+	for in, want := range map[string]string{
+		"/cygdrive/C/x": "/c/x",
+		"/c/x":          "/c/x",
+		"/C/x":          "/C/x",
 	} {
 		got, err := m.Normalize(in)
 		checkMapped(t, in, got, err, want)
@@ -515,16 +551,26 @@ func TestPropertyPOSIXRoundTrip(t *testing.T) {
 		if rapid.Bool().Draw(t, "relative") {
 			p = names(t, posixName, "/", 1) + rapid.SampledFrom([]string{"", "/"}).Draw(t, "trailing")
 		} else {
-			dir := rapid.SampledFrom([]string{"/mnt/", "/win/", "/cygdrive/", "/proc/cygdrive/", "/", "/data/d", "/srv/e/f"}).Draw(t, "dir")
-			if strings.HasSuffix(dir, "/") { // a style's prefix: add the letter
+			// The prefixes every mapper reads, the automount root, and
+			// msys /x: a drive in the msys style, elsewhere a Linux
+			// directory, which maps only with the distribution set.
+			dirs := []string{"/mnt/", "/cygdrive/", "/proc/cygdrive/"}
+			if m.AutomountRoot != "" {
+				dirs = append(dirs, m.AutomountRoot+"/")
+			}
+			if m.Style == translate.StyleMSYS || m.Distro != "" {
+				dirs = append(dirs, "/")
+			}
+			for _, d := range m.Drives {
+				dirs = append(dirs, d.Dir)
+			}
+			dir := rapid.SampledFrom(dirs).Draw(t, "dir")
+			if strings.HasSuffix(dir, "/") { // a prefix: add the letter
 				letters := "abcdefghijklmnopqrstuvwxyz"
-				if dir != "/mnt/" && dir != "/win/" {
+				if dir != "/mnt/" && dir != m.AutomountRoot+"/" {
 					letters += "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 				}
 				dir += string(rapid.SampledFrom([]byte(letters)).Draw(t, "letter"))
-			}
-			if m != propertyMappers[3] && (strings.HasPrefix(dir, "/win/") || strings.HasPrefix(dir, "/data/") || strings.HasPrefix(dir, "/srv/")) {
-				t.Skip("not a drive directory for this mapper")
 			}
 			p = dir
 			if rapid.Bool().Draw(t, "below") {
