@@ -24,6 +24,8 @@ type Entry struct {
 	Link translate.Link
 	// Type holds the io/fs type bits of the entry on the source.
 	Type iofs.FileMode
+	// Reparse says the entry carries a reparse point (Raw holds it).
+	Reparse bool
 	// Attrs are the entry's DOS attributes; HasAttrs says whether the source
 	// exposes any (ext4 and tmpfs do not).
 	Attrs    DOSAttrs
@@ -84,7 +86,7 @@ const headSize = 16
 func decide(p *probe, opts *Options) (Entry, error) {
 	e := Entry{Format: translate.None, Type: p.typ, Attrs: p.attrs, HasAttrs: p.hasAttrs}
 	if p.reparse != nil {
-		e.Raw = p.reparse
+		e.Raw, e.Reparse = p.reparse, true
 		link, err := translate.DecodeReparse(p.reparse)
 		e.setDecoded(link, err, reparseFormat(p.reparse))
 		return e, nil

@@ -64,19 +64,41 @@ func (t *Tree) Symlink(dirRel, name, target string, c Caller) (Node, error) {
 		if err != nil {
 			return fmt.Errorf("%w: %w", unix.EINVAL, err)
 		}
-		if err := t.checkRoundTrip(dirRel, &stored, target); err != nil {
+		entry, presented, err := t.checkRoundTrip(dirRel, &stored, target)
+		if err != nil {
 			return err
 		}
-		if err := writeAt(dirfd, &stored); err != nil {
+		st, err := t.store(dirfd, &stored, target, c)
+		if err != nil {
 			return err
 		}
-		if err := chownNew(dirfd, stored.Name, c); err != nil {
-			return err
-		}
-		node, err = t.nodeAt(dirfd, dirRel, stored.Name)
-		return err
+		st.Mode = unix.S_IFLNK | 0o777
+		st.Size = int64(len(presented))
+		st.Blocks = 0
+		node = Node{Stored: stored.Name, Stat: st, Target: presented, Entry: entry}
+		return nil
 	})
 	return node, err
+}
+
+// store writes a new link. On ntfs-3g an Interix link is written by
+// ntfs-3g itself when it runs in its default Interix mode: the same bytes,
+// and the entry is a symlink from the start instead of a regular file
+// that changes type.
+func (t *Tree) store(dirfd int, s *Stored, target string, c Caller) (unix.Stat_t, error) {
+	if s.Format == translate.Interix && t.caps.reparse {
+		native := Stored{Format: translate.Native, Name: s.Name, Symlink: target}
+		st, err := writeAt(dirfd, &native, c)
+		if err != nil {
+			return st, err
+		}
+		if e, err := classifyAt(dirfd, s.Name, &t.cfg.Classify, t.caps); err == nil && e.Format == translate.Interix {
+			return st, nil
+		}
+		// ntfs-3g runs with special_files=wsl and wrote an LX link.
+		removeAt(dirfd, s.Name, false)
+	}
+	return writeAt(dirfd, s, c)
 }
 
 // symlinkFormat applies the creation policy: auto on NTFS stores an NTFS
@@ -112,33 +134,30 @@ func (t *Tree) targetIsDir(dirRel, target string) bool {
 
 // checkRoundTrip refuses a link that would not read back as what ln -s
 // was given (up to the configured style of drive paths): better an error
-// than a link that silently points elsewhere.
-func (t *Tree) checkRoundTrip(dirRel string, s *Stored, target string) error {
+// than a link that silently points elsewhere. It returns the link as it
+// will be classified and presented.
+func (t *Tree) checkRoundTrip(dirRel string, s *Stored, target string) (Entry, string, error) {
 	if s.Symlink != "" {
-		return nil
+		return Entry{Format: translate.Native, Link: translate.Link{Format: translate.Native, Target: target}}, target, nil
 	}
 	want, err := t.cfg.Mapper.Normalize(target)
 	if err != nil {
 		want = target
 	}
-	var e Entry
-	if s.Reparse != nil {
-		p := probe{name: s.Name, reparse: s.Reparse}
-		e, _ = decide(&p, &t.cfg.Classify)
-	} else {
-		p := probe{name: s.Name, typ: 0, size: int64(len(s.Content)),
-			attrs: s.Attrs, hasAttrs: true,
+	p := probe{name: s.Name, reparse: s.Reparse}
+	if s.Reparse == nil {
+		p = probe{name: s.Name, size: int64(len(s.Content)), attrs: s.Attrs, hasAttrs: true,
 			readHead: func(n int) ([]byte, error) { return s.Content[:min(n, len(s.Content))], nil }}
-		e, _ = decide(&p, &t.cfg.Classify)
 	}
+	e, _ := decide(&p, &t.cfg.Classify)
 	if !e.IsLink() {
-		return fmt.Errorf("%w: %s link to %q does not decode: %v", unix.EINVAL, s.Format, target, e.Err)
+		return e, "", fmt.Errorf("%w: %s link to %q does not decode: %v", unix.EINVAL, s.Format, target, e.Err)
 	}
 	got, err := t.present(dirRel, &e)
 	if err != nil || got != want {
-		return fmt.Errorf("%w: %s link to %q would read back as %q", unix.EINVAL, s.Format, target, got)
+		return e, "", fmt.Errorf("%w: %s link to %q would read back as %q", unix.EINVAL, s.Format, target, got)
 	}
-	return nil
+	return e, got, nil
 }
 
 // resolveStored returns the stored name of the entry presented as name.
@@ -401,28 +420,35 @@ func (t *Tree) setModeSize(dirfd int, name string, ch SetattrChange) error {
 	return nil
 }
 
-// xattrPath names the entry presented as name through its directory's
-// descriptor; l*xattr calls on it do not follow the last component.
-func (t *Tree) xattrOp(rel string, fn func(xpath string) error) error {
-	dir, name := splitRel(rel)
+// xattrOp runs fn on a path naming the entry presented at rel through its
+// directory's descriptor, and says whether fn must follow the path's last
+// component: for an entry, l*xattr calls do not follow it; for the root,
+// the path is the descriptor's own /proc link, which must be followed to
+// reach the directory.
+func (t *Tree) xattrOp(rel string, fn func(xpath string, follow bool) error) error {
 	if rel == "" {
-		return fn(fmt.Sprintf("/proc/self/fd/%d", t.rootFd))
+		return fn(fmt.Sprintf("/proc/self/fd/%d", t.rootFd), true)
 	}
+	dir, name := splitRel(rel)
 	return t.withDir(dir, func(dirfd int) error {
 		n, err := t.resolveStored(dirfd, dir, name)
 		if err != nil {
 			return err
 		}
-		return fn(fmt.Sprintf("/proc/self/fd/%d/%s", dirfd, n.Stored))
+		return fn(fmt.Sprintf("/proc/self/fd/%d/%s", dirfd, n.Stored), false)
 	})
 }
 
 // Getxattr reads an extended attribute of the entry at rel.
 func (t *Tree) Getxattr(rel, attr string, dest []byte) (int, error) {
 	var n int
-	err := t.xattrOp(rel, func(xpath string) error {
+	err := t.xattrOp(rel, func(xpath string, follow bool) error {
 		var err error
-		n, err = unix.Lgetxattr(xpath, attr, dest)
+		if follow {
+			n, err = unix.Getxattr(xpath, attr, dest)
+		} else {
+			n, err = unix.Lgetxattr(xpath, attr, dest)
+		}
 		return err
 	})
 	return n, err
@@ -431,9 +457,13 @@ func (t *Tree) Getxattr(rel, attr string, dest []byte) (int, error) {
 // Listxattr lists the extended attributes of the entry at rel.
 func (t *Tree) Listxattr(rel string, dest []byte) (int, error) {
 	var n int
-	err := t.xattrOp(rel, func(xpath string) error {
+	err := t.xattrOp(rel, func(xpath string, follow bool) error {
 		var err error
-		n, err = unix.Llistxattr(xpath, dest)
+		if follow {
+			n, err = unix.Listxattr(xpath, dest)
+		} else {
+			n, err = unix.Llistxattr(xpath, dest)
+		}
 		return err
 	})
 	return n, err
@@ -444,7 +474,12 @@ func (t *Tree) Setxattr(rel, attr string, data []byte, flags int) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	return t.xattrOp(rel, func(xpath string) error { return unix.Lsetxattr(xpath, attr, data, flags) })
+	return t.xattrOp(rel, func(xpath string, follow bool) error {
+		if follow {
+			return unix.Setxattr(xpath, attr, data, flags)
+		}
+		return unix.Lsetxattr(xpath, attr, data, flags)
+	})
 }
 
 // Removexattr removes an extended attribute of the entry at rel.
@@ -452,7 +487,12 @@ func (t *Tree) Removexattr(rel, attr string) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	return t.xattrOp(rel, func(xpath string) error { return unix.Lremovexattr(xpath, attr) })
+	return t.xattrOp(rel, func(xpath string, follow bool) error {
+		if follow {
+			return unix.Removexattr(xpath, attr)
+		}
+		return unix.Lremovexattr(xpath, attr)
+	})
 }
 
 // Statfs reports the source file system's usage.

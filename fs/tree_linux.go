@@ -89,15 +89,17 @@ func NewTree(cfg Config) (*Tree, error) {
 }
 
 // probeCaps asks the source root which NTFS metadata the driver exposes.
+// The root is named by its /proc descriptor path, which getxattr follows
+// to the directory itself (lgetxattr would ask procfs's own link).
 func probeCaps(rootFd int) sourceCaps {
 	var caps sourceCaps
 	xpath := fmt.Sprintf("/proc/self/fd/%d", rootFd)
 	var buf [8]byte
-	if _, err := unix.Lgetxattr(xpath, xattrReparse, buf[:]); err == nil || errors.Is(err, unix.ENODATA) || errors.Is(err, unix.ERANGE) {
+	if _, err := unix.Getxattr(xpath, xattrReparse, buf[:]); err == nil || errors.Is(err, unix.ENODATA) || errors.Is(err, unix.ERANGE) {
 		caps.reparse = true
 	}
 	for _, name := range dosAttrXattrs {
-		if _, err := unix.Lgetxattr(xpath, name, buf[:]); err == nil || errors.Is(err, unix.ERANGE) {
+		if _, err := unix.Getxattr(xpath, name, buf[:]); err == nil || errors.Is(err, unix.ERANGE) {
 			caps.attrNames = []string{name}
 			break
 		}
@@ -279,6 +281,12 @@ func (t *Tree) nodeAt(dirfd int, dirRel, name string) (Node, error) {
 	if e.Err != nil {
 		t.warnOnce(path.Join(dirRel, name), &e)
 	}
+	if e.Reparse && !e.IsLink() && st.Mode&unix.S_IFMT == unix.S_IFLNK {
+		// ntfs-3g shows a reparse point it cannot read as a symlink to an
+		// error text. Like Cygwin, show it as the plain file or directory
+		// it is; its data stays behind ntfs-3g's symlink.
+		plainReparse(&n.Stat, e.Attrs)
+	}
 	if !e.IsLink() || !t.cfg.Read[e.Format] {
 		return n, nil
 	}
@@ -292,6 +300,17 @@ func (t *Tree) nodeAt(dirfd int, dirRel, name string) (Node, error) {
 	n.Stat.Size = int64(len(target))
 	n.Stat.Blocks = 0
 	return n, nil
+}
+
+// plainReparse turns the stat of an unreadable reparse point into that of
+// the plain object its DOS attributes describe.
+func plainReparse(st *unix.Stat_t, attrs DOSAttrs) {
+	if attrs&AttrDirectory != 0 {
+		st.Mode = unix.S_IFDIR | 0o555
+		return
+	}
+	st.Mode = unix.S_IFREG | 0o444
+	st.Size, st.Blocks = 0, 0
 }
 
 // syntheticIno gives an entry that cannot be stat'ed a stable inode number
@@ -460,14 +479,25 @@ func (t *Tree) Getattr(rel string) (Node, error) {
 	return t.Lookup(dir, name)
 }
 
-// Readlink returns the presented target of the link at rel.
+// Readlink returns the presented target of the link at rel: the
+// translated target, or for a symlink of the source that is not
+// translated (a format left out of Read), its own text.
 func (t *Tree) Readlink(rel string) (string, error) {
-	n, err := t.Getattr(rel)
-	if err != nil {
-		return "", err
-	}
-	if !n.IsLink() {
-		return "", unix.EINVAL
-	}
-	return n.Target, nil
+	dir, name := splitRel(rel)
+	var target string
+	err := t.withDir(dir, func(dirfd int) error {
+		n, err := t.lookupAt(dirfd, dir, name)
+		switch {
+		case err != nil:
+			return err
+		case !n.IsLink():
+			return unix.EINVAL
+		case n.Target != "":
+			target = n.Target
+			return nil
+		}
+		target, err = readlinkAt(dirfd, n.Stored)
+		return err
+	})
+	return target, err
 }

@@ -20,24 +20,45 @@ func WriteLink(dir string, s *Stored) error {
 		return &os.PathError{Op: "open", Path: dir, Err: err}
 	}
 	defer unix.Close(dirfd)
-	if err := writeAt(dirfd, s); err != nil {
+	if _, err := writeAt(dirfd, s, Caller{}); err != nil {
 		return fmt.Errorf("write %s link %s: %w", s.Format, filepath.Join(dir, s.Name), err)
 	}
 	return nil
 }
 
-// writeAt stores s as the entry s.Name of the directory dirfd.
-func writeAt(dirfd int, s *Stored) (err error) {
+// writeAt stores s as the entry s.Name of the directory dirfd, owned by
+// the caller, and returns the object's stat as created. Ownership and stat
+// come first: attaching a reparse point or the SYSTEM attribute changes
+// the entry's type on ntfs-3g, whose kernel client then fails lookups of
+// the name until its entry cache expires.
+func writeAt(dirfd int, s *Stored, c Caller) (st unix.Stat_t, err error) {
 	if s.Symlink != "" {
-		return unix.Symlinkat(s.Symlink, dirfd, s.Name)
+		if err := unix.Symlinkat(s.Symlink, dirfd, s.Name); err != nil {
+			return st, err
+		}
+		if err := chownNew(dirfd, s.Name, c); err != nil {
+			removeAt(dirfd, s.Name, false)
+			return st, err
+		}
+		return st, unix.Fstatat(dirfd, s.Name, &st, unix.AT_SYMLINK_NOFOLLOW)
 	}
 	if s.Dir {
-		err = unix.Mkdirat(dirfd, s.Name, 0o777)
+		if err = unix.Mkdirat(dirfd, s.Name, 0o777); err == nil {
+			if err = chownNew(dirfd, s.Name, c); err == nil {
+				err = unix.Fstatat(dirfd, s.Name, &st, unix.AT_SYMLINK_NOFOLLOW)
+			}
+		}
 	} else {
 		var fd int
 		fd, err = unix.Openat(dirfd, s.Name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o666)
 		if err == nil {
 			err = writeAll(fd, s.Content)
+			if err == nil && c.Set && unix.Geteuid() == 0 {
+				err = unix.Fchown(fd, int(c.Uid), int(c.Gid))
+			}
+			if err == nil {
+				err = unix.Fstat(fd, &st)
+			}
 			if cerr := unix.Close(fd); err == nil {
 				err = cerr
 			}
@@ -47,7 +68,7 @@ func writeAt(dirfd int, s *Stored) (err error) {
 		if !errors.Is(err, unix.EEXIST) {
 			removeAt(dirfd, s.Name, s.Dir)
 		}
-		return err
+		return st, err
 	}
 	defer func() {
 		if err != nil {
@@ -57,18 +78,18 @@ func writeAt(dirfd int, s *Stored) (err error) {
 	xpath := fmt.Sprintf("/proc/self/fd/%d/%s", dirfd, s.Name)
 	if s.Attrs != 0 {
 		if err := writeDOSAttrs(xpath, s.Attrs); err != nil {
-			return err
+			return st, err
 		}
 	}
 	if s.Reparse != nil {
 		if err := unix.Lsetxattr(xpath, xattrReparse, s.Reparse, 0); err != nil {
 			if errors.Is(err, unix.ENOTSUP) {
-				return fmt.Errorf("the source cannot hold reparse points (%s is not supported): %w", xattrReparse, err)
+				return st, fmt.Errorf("the source cannot hold reparse points (%s is not supported): %w", xattrReparse, err)
 			}
-			return fmt.Errorf("set %s: %w", xattrReparse, err)
+			return st, fmt.Errorf("set %s: %w", xattrReparse, err)
 		}
 	}
-	return nil
+	return st, nil
 }
 
 // writeDOSAttrs sets the DOS attributes through the first xattr the source

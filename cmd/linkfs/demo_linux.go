@@ -5,9 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/linkfs/linkfs/fs"
+	"github.com/linkfs/linkfs/mount"
 )
 
 func platformCommands() []command {
@@ -38,6 +45,8 @@ func runDemoArgs(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return runDemo(ctx, opts, stdout, stderr)
 }
 
+// runDemo builds the sample tree, mounts it, shows each entry as the
+// source shows it and as the mount does, and unmounts.
 func runDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (err error) {
 	m, err := opts.mapping.mapper()
 	if err != nil {
@@ -57,16 +66,88 @@ func runDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (e
 		kind = "an ntfs-3g mount of a fresh NTFS image"
 	}
 	fmt.Fprintf(stdout, "Sample tree on %s: %s\n\n", kind, tree.root)
-	entries, err := os.ReadDir(tree.root)
+
+	mnt, err := os.MkdirTemp("", "linkfs-demo-mnt-")
 	if err != nil {
 		return err
 	}
-	var paths []string
-	for _, e := range entries {
-		if e.Name() != "docs" {
-			paths = append(paths, filepath.Join(tree.root, e.Name()))
+	defer os.Remove(mnt)
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	t, err := fs.NewTree(fs.Config{Source: tree.root, Mapper: m, Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	mounted, err := mount.Mount(mount.Options{Tree: t, Mountpoint: mnt, CacheTimeout: time.Second, Logger: logger})
+	if err != nil {
+		return fmt.Errorf("%w (the demo mounts with FUSE: run it as root with /dev/fuse, after apt-get install fuse3)", err)
+	}
+	defer func() { err = errors.Join(err, mounted.Unmount()) }()
+
+	names, err := demoNames(tree.root, mnt)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "NAME\tON THE SOURCE (%s)\tTHROUGH linkfs (%s)\n", "ls -l", mnt)
+	for _, name := range names {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", name, describeEntry(filepath.Join(tree.root, name)), describeEntry(filepath.Join(mnt, name)))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout)
+	for _, name := range []string{"ntfs-symlink", "mf-symlink", "native-link"} {
+		if data, err := os.ReadFile(filepath.Join(mnt, name)); err == nil {
+			fmt.Fprintf(stdout, "cat %s/%s: %s", filepath.Base(mnt), name, data)
+			break
 		}
 	}
-	sort.Strings(paths)
-	return runInspect(ctx, inspectOptions{mapping: opts.mapping}, paths, stdout, stderr)
+	fmt.Fprintf(stdout, "\nInspect the stored bytes with: linkfs inspect --json %s/*\n", tree.root)
+	return nil
+}
+
+// demoNames lists the entries of both views: shortcuts have one name on
+// the source (music.lnk) and another through the mount (music).
+func demoNames(dirs ...string) ([]string, error) {
+	seen := map[string]bool{}
+	for _, d := range dirs {
+		entries, err := os.ReadDir(d)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			seen[e.Name()] = true
+		}
+	}
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// describeEntry is a one-line ls -l of path.
+func describeEntry(path string) string {
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "(absent)"
+	case err != nil:
+		return "error: " + errors.Unwrap(err).Error()
+	}
+	switch {
+	case fi.Mode()&os.ModeSymlink != 0:
+		target, err := os.Readlink(path)
+		if err != nil {
+			return "symlink, readlink fails: " + errors.Unwrap(err).Error()
+		}
+		return "symlink -> " + target
+	case fi.IsDir():
+		return "directory"
+	case fi.Mode().IsRegular():
+		return fmt.Sprintf("regular file, %d bytes", fi.Size())
+	}
+	return strings.ToLower(fi.Mode().Type().String())
 }
