@@ -5,6 +5,7 @@ package fs
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path"
 	"strings"
 
@@ -13,12 +14,12 @@ import (
 	"github.com/linkfs/linkfs/translate"
 )
 
-// Caller is who asks for an operation; new entries are given to them when
-// the daemon runs as root, as the kernel would for a local file system.
-type Caller struct {
-	Uid, Gid uint32
-	Set      bool // false: leave ownership to the daemon's identity
-}
+// TimeNow is passed to utimensat as is: it must equal UTIME_NOW (either
+// array length below is negative, a compile error, if they differ).
+var (
+	_ [unix.UTIME_NOW - TimeNow]struct{}
+	_ [TimeNow - unix.UTIME_NOW]struct{}
+)
 
 func (t *Tree) writable() error {
 	if t.cfg.ReadOnly {
@@ -72,10 +73,8 @@ func (t *Tree) Symlink(dirRel, name, target string, c Caller) (Node, error) {
 		if err != nil {
 			return err
 		}
-		st.Mode = unix.S_IFLNK | 0o777
-		st.Size = int64(len(presented))
-		st.Blocks = 0
-		node = Node{Stored: stored.Name, Stat: st, Target: presented, Entry: entry}
+		node = Node{Stored: stored.Name, Attr: attrOf(&st), Target: presented, Entry: entry}
+		node.Attr.presentAsLink(presented)
 		return nil
 	})
 	return node, err
@@ -234,10 +233,10 @@ func (t *Tree) Mknod(dirRel, name string, mode uint32, dev uint64, c Caller) (No
 	return node, err
 }
 
-// Create opens name with O_CREAT and returns the open descriptor.
-func (t *Tree) Create(dirRel, name string, flags int, mode uint32, c Caller) (int, Node, error) {
+// Create opens name with O_CREAT and returns the open file.
+func (t *Tree) Create(dirRel, name string, flags int, mode uint32, c Caller) (*os.File, Node, error) {
 	if err := t.writable(); err != nil {
-		return -1, Node{}, err
+		return nil, Node{}, err
 	}
 	fd := -1
 	var node Node
@@ -253,20 +252,26 @@ func (t *Tree) Create(dirRel, name string, flags int, mode uint32, c Caller) (in
 		node, err = t.nodeAt(dirfd, dirRel, name)
 		return err
 	})
-	if err != nil && fd >= 0 {
-		unix.Close(fd)
-		fd = -1
+	if err != nil {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+		return nil, node, err
 	}
-	return fd, node, err
+	return os.NewFile(uintptr(fd), path.Join(dirRel, name)), node, nil
 }
 
-// Open opens the regular file at rel beneath the root, never following a
-// symlink in any component.
-func (t *Tree) Open(rel string, flags int) (int, error) {
+// Open opens the file at rel beneath the root, never following a symlink
+// in any component.
+func (t *Tree) Open(rel string, flags int) (*os.File, error) {
 	if t.cfg.ReadOnly && flags&(unix.O_WRONLY|unix.O_RDWR|unix.O_TRUNC) != 0 {
-		return -1, unix.EROFS
+		return nil, unix.EROFS
 	}
-	return t.openBeneath(rel, flags|unix.O_CLOEXEC)
+	fd, err := t.openBeneath(rel, flags|unix.O_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), rel), nil
 }
 
 // Link makes a hard link newName in newDirRel to the entry at oldRel.
@@ -335,14 +340,6 @@ func (t *Tree) Rename(dirRel, name, newDirRel, newName string, flags uint32) err
 	})
 }
 
-// SetattrChange is what Setattr changes; nil fields stay.
-type SetattrChange struct {
-	Mode         *uint32
-	Uid, Gid     *uint32
-	Size         *uint64
-	Atime, Mtime *unix.Timespec // UTIME_NOW and UTIME_OMIT allowed
-}
-
 // Setattr changes the entry at rel. Mode and size changes go through a
 // descriptor of the entry itself, so a symlink swapped in on the source is
 // never followed.
@@ -380,10 +377,10 @@ func (t *Tree) Setattr(rel string, ch SetattrChange) (Node, error) {
 		if ch.Atime != nil || ch.Mtime != nil {
 			ts := []unix.Timespec{{Nsec: unix.UTIME_OMIT}, {Nsec: unix.UTIME_OMIT}}
 			if ch.Atime != nil {
-				ts[0] = *ch.Atime
+				ts[0] = unix.Timespec{Sec: ch.Atime.Sec, Nsec: ch.Atime.Nsec}
 			}
 			if ch.Mtime != nil {
-				ts[1] = *ch.Mtime
+				ts[1] = unix.Timespec{Sec: ch.Mtime.Sec, Nsec: ch.Mtime.Nsec}
 			}
 			if err := unix.UtimesNanoAt(dirfd, n.Stored, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 				return err
@@ -496,4 +493,13 @@ func (t *Tree) Removexattr(rel, attr string) error {
 }
 
 // Statfs reports the source file system's usage.
-func (t *Tree) Statfs(st *unix.Statfs_t) error { return unix.Fstatfs(t.rootFd, st) }
+func (t *Tree) Statfs() (StatfsInfo, error) {
+	var st unix.Statfs_t
+	if err := unix.Fstatfs(t.rootFd, &st); err != nil {
+		return StatfsInfo{}, err
+	}
+	return StatfsInfo{
+		Blocks: st.Blocks, Bfree: st.Bfree, Bavail: st.Bavail, Files: st.Files, Ffree: st.Ffree,
+		Bsize: uint32(st.Bsize), Frsize: uint32(st.Frsize), NameLen: uint32(st.Namelen),
+	}, nil
+}

@@ -196,23 +196,6 @@ func (t *Tree) openWalk(rel string, flags int) (int, error) {
 	return fd, nil
 }
 
-// Node is what the overlay shows for one entry.
-type Node struct {
-	// Stored is the entry's name on the source ("music.lnk" for a
-	// shortcut shown as "music").
-	Stored string
-	// Stat is the entry's stat as presented: for a link, S_IFLNK|0777 and
-	// the size of the presented target.
-	Stat unix.Stat_t
-	// Target is the presented target of a link, "" otherwise.
-	Target string
-	// Entry is the classification of the stored entry.
-	Entry Entry
-}
-
-// IsLink reports whether the node is presented as a symlink.
-func (n *Node) IsLink() bool { return n.Stat.Mode&unix.S_IFMT == unix.S_IFLNK }
-
 // Lookup finds the entry presented as name in the directory dirRel.
 func (t *Tree) Lookup(dirRel, name string) (Node, error) {
 	dirfd, err := t.OpenDir(dirRel)
@@ -277,15 +260,15 @@ func (t *Tree) nodeAt(dirfd int, dirRel, name string) (Node, error) {
 		st.Ino = syntheticIno(&st, name)
 		st.Nlink = 1
 	}
-	n := Node{Stored: name, Stat: st, Entry: e}
+	n := Node{Stored: name, Attr: attrOf(&st), Entry: e}
 	if e.Err != nil {
 		t.warnOnce(path.Join(dirRel, name), &e)
 	}
-	if e.Reparse && !e.IsLink() && st.Mode&unix.S_IFMT == unix.S_IFLNK {
+	if e.Reparse && !e.IsLink() && n.IsLink() {
 		// ntfs-3g shows a reparse point it cannot read as a symlink to an
 		// error text. Like Cygwin, show it as the plain file or directory
 		// it is; its data stays behind ntfs-3g's symlink.
-		plainReparse(&n.Stat, e.Attrs)
+		plainReparse(&n.Attr, e.Attrs)
 	}
 	if !e.IsLink() || !t.cfg.Read[e.Format] {
 		return n, nil
@@ -296,21 +279,36 @@ func (t *Tree) nodeAt(dirfd int, dirRel, name string) (Node, error) {
 		return n, nil
 	}
 	n.Target = target
-	n.Stat.Mode = unix.S_IFLNK | 0o777
-	n.Stat.Size = int64(len(target))
-	n.Stat.Blocks = 0
+	n.Attr.presentAsLink(target)
 	return n, nil
 }
 
 // plainReparse turns the stat of an unreadable reparse point into that of
 // the plain object its DOS attributes describe.
-func plainReparse(st *unix.Stat_t, attrs DOSAttrs) {
+func plainReparse(a *Attr, attrs DOSAttrs) {
 	if attrs&AttrDirectory != 0 {
-		st.Mode = unix.S_IFDIR | 0o555
+		a.Mode = ModeDir | 0o555
 		return
 	}
-	st.Mode = unix.S_IFREG | 0o444
-	st.Size, st.Blocks = 0, 0
+	a.Mode = ModeRegular | 0o444
+	a.Size, a.Blocks = 0, 0
+}
+
+// presentAsLink makes a the attributes of a symlink to target.
+func (a *Attr) presentAsLink(target string) {
+	a.Mode = ModeSymlink | 0o777
+	a.Size = int64(len(target))
+	a.Blocks = 0
+}
+
+func attrOf(st *unix.Stat_t) Attr {
+	return Attr{
+		Ino: st.Ino, Mode: st.Mode, Nlink: st.Nlink, Uid: st.Uid, Gid: st.Gid, Rdev: st.Rdev,
+		Size: st.Size, Blocks: st.Blocks, Blksize: st.Blksize,
+		Atime: Timespec{st.Atim.Sec, st.Atim.Nsec},
+		Mtime: Timespec{st.Mtim.Sec, st.Mtim.Nsec},
+		Ctime: Timespec{st.Ctim.Sec, st.Ctim.Nsec},
+	}
 }
 
 // syntheticIno gives an entry that cannot be stat'ed a stable inode number
@@ -341,15 +339,6 @@ func (t *Tree) warnOnce(rel string, e *Entry) {
 		return
 	}
 	t.cfg.Logger.Warn("entry looks like a link but is shown as stored", "path", rel, "format", string(e.Format), "err", e.Err)
-}
-
-// DirEntry is one presented directory entry.
-type DirEntry struct {
-	Name string
-	Ino  uint64
-	// Type is the S_IFMT type bits, 0 when unknown without a lookup (a
-	// small regular file that may be a content link).
-	Type uint32
 }
 
 // ReadDir lists the directory dirRel as presented: links that the type
@@ -473,7 +462,7 @@ func (t *Tree) Getattr(rel string) (Node, error) {
 		if err := unix.Fstat(t.rootFd, &st); err != nil {
 			return Node{}, err
 		}
-		return Node{Stored: ".", Stat: st}, nil
+		return Node{Stored: ".", Attr: attrOf(&st)}, nil
 	}
 	dir, name := splitRel(rel)
 	return t.Lookup(dir, name)

@@ -9,7 +9,6 @@ import (
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
-	"golang.org/x/sys/unix"
 
 	"github.com/linkfs/linkfs/fs"
 )
@@ -55,22 +54,22 @@ func (n *node) newChild(ctx context.Context, fn *fs.Node) *gofs.Inode {
 	if fn.IsLink() {
 		gen = 2
 	}
-	id := gofs.StableAttr{Mode: fn.Stat.Mode & syscall.S_IFMT, Ino: fn.Stat.Ino, Gen: gen}
+	id := gofs.StableAttr{Mode: fn.Attr.Mode & syscall.S_IFMT, Ino: fn.Attr.Ino, Gen: gen}
 	return n.NewInode(ctx, &node{tree: n.tree, log: n.log}, id)
 }
 
-func fillAttr(out *fuse.Attr, st *unix.Stat_t) {
-	out.Ino = st.Ino
-	out.Mode = st.Mode
-	out.Nlink = uint32(st.Nlink)
-	out.Owner = fuse.Owner{Uid: st.Uid, Gid: st.Gid}
-	out.Rdev = uint32(st.Rdev)
-	out.Size = uint64(st.Size)
-	out.Blocks = uint64(st.Blocks)
-	out.Blksize = uint32(st.Blksize)
-	out.Atime, out.Atimensec = uint64(st.Atim.Sec), uint32(st.Atim.Nsec)
-	out.Mtime, out.Mtimensec = uint64(st.Mtim.Sec), uint32(st.Mtim.Nsec)
-	out.Ctime, out.Ctimensec = uint64(st.Ctim.Sec), uint32(st.Ctim.Nsec)
+func fillAttr(out *fuse.Attr, a *fs.Attr) {
+	out.Ino = a.Ino
+	out.Mode = a.Mode
+	out.Nlink = uint32(a.Nlink)
+	out.Owner = fuse.Owner{Uid: a.Uid, Gid: a.Gid}
+	out.Rdev = uint32(a.Rdev)
+	out.Size = uint64(a.Size)
+	out.Blocks = uint64(a.Blocks)
+	out.Blksize = uint32(a.Blksize)
+	out.Atime, out.Atimensec = uint64(a.Atime.Sec), uint32(a.Atime.Nsec)
+	out.Mtime, out.Mtimensec = uint64(a.Mtime.Sec), uint32(a.Mtime.Nsec)
+	out.Ctime, out.Ctimensec = uint64(a.Ctime.Sec), uint32(a.Ctime.Nsec)
 }
 
 var _ = (gofs.NodeLookuper)((*node)(nil))
@@ -80,7 +79,7 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*go
 	if err != nil {
 		return nil, toErrno(err)
 	}
-	fillAttr(&out.Attr, &fn.Stat)
+	fillAttr(&out.Attr, &fn.Attr)
 	return n.newChild(ctx, &fn), 0
 }
 
@@ -94,7 +93,7 @@ func (n *node) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOu
 	if err != nil {
 		return toErrno(err)
 	}
-	fillAttr(&out.Attr, &fn.Stat)
+	fillAttr(&out.Attr, &fn.Attr)
 	return 0
 }
 
@@ -136,23 +135,23 @@ var _ = (gofs.NodeOpener)((*node)(nil))
 
 func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	flags &^= syscall.O_APPEND | fuse.FMODE_EXEC
-	fd, err := n.tree.Open(n.rel(), int(flags))
+	f, err := n.tree.Open(n.rel(), int(flags))
 	if err != nil {
 		return nil, 0, toErrno(err)
 	}
-	return gofs.NewLoopbackFile(fd), 0, 0
+	return gofs.NewLoopbackFileFromOS(f), 0, 0
 }
 
 var _ = (gofs.NodeCreater)((*node)(nil))
 
 func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
 	flags &^= syscall.O_APPEND
-	fd, fn, err := n.tree.Create(n.rel(), name, int(flags), mode, caller(ctx))
+	f, fn, err := n.tree.Create(n.rel(), name, int(flags), mode, caller(ctx))
 	if err != nil {
 		return nil, nil, 0, toErrno(err)
 	}
-	fillAttr(&out.Attr, &fn.Stat)
-	return n.newChild(ctx, &fn), gofs.NewLoopbackFile(fd), 0, 0
+	fillAttr(&out.Attr, &fn.Attr)
+	return n.newChild(ctx, &fn), gofs.NewLoopbackFileFromOS(f), 0, 0
 }
 
 var _ = (gofs.NodeSymlinker)((*node)(nil))
@@ -165,7 +164,7 @@ func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.Entry
 		}
 		return nil, toErrno(err)
 	}
-	fillAttr(&out.Attr, &fn.Stat)
+	fillAttr(&out.Attr, &fn.Attr)
 	return n.newChild(ctx, &fn), 0
 }
 
@@ -176,7 +175,7 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 	if err != nil {
 		return nil, toErrno(err)
 	}
-	fillAttr(&out.Attr, &fn.Stat)
+	fillAttr(&out.Attr, &fn.Attr)
 	return n.newChild(ctx, &fn), 0
 }
 
@@ -187,7 +186,7 @@ func (n *node) Mknod(ctx context.Context, name string, mode, rdev uint32, out *f
 	if err != nil {
 		return nil, toErrno(err)
 	}
-	fillAttr(&out.Attr, &fn.Stat)
+	fillAttr(&out.Attr, &fn.Attr)
 	return n.newChild(ctx, &fn), 0
 }
 
@@ -202,7 +201,7 @@ func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string,
 	if err != nil {
 		return nil, toErrno(err)
 	}
-	fillAttr(&out.Attr, &fn.Stat)
+	fillAttr(&out.Attr, &fn.Attr)
 	return n.newChild(ctx, &fn), 0
 }
 
@@ -253,16 +252,16 @@ func (n *node) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttr
 	if err != nil {
 		return toErrno(err)
 	}
-	fillAttr(&out.Attr, &fn.Stat)
+	fillAttr(&out.Attr, &fn.Attr)
 	return 0
 }
 
-func setattrTime(in *fuse.SetAttrIn, set, now uint32, sec uint64, nsec uint32) *unix.Timespec {
+func setattrTime(in *fuse.SetAttrIn, set, now uint32, sec uint64, nsec uint32) *fs.Timespec {
 	switch {
 	case in.Valid&now != 0:
-		return &unix.Timespec{Nsec: unix.UTIME_NOW}
+		return &fs.Timespec{Nsec: fs.TimeNow}
 	case in.Valid&set != 0:
-		return &unix.Timespec{Sec: int64(sec), Nsec: int64(nsec)}
+		return &fs.Timespec{Sec: int64(sec), Nsec: int64(nsec)}
 	}
 	return nil
 }
@@ -296,12 +295,12 @@ func (n *node) Removexattr(ctx context.Context, attr string) syscall.Errno {
 var _ = (gofs.NodeStatfser)((*node)(nil))
 
 func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
-	var st unix.Statfs_t
-	if err := n.tree.Statfs(&st); err != nil {
+	st, err := n.tree.Statfs()
+	if err != nil {
 		return toErrno(err)
 	}
 	out.Blocks, out.Bfree, out.Bavail = st.Blocks, st.Bfree, st.Bavail
 	out.Files, out.Ffree = st.Files, st.Ffree
-	out.Bsize, out.NameLen, out.Frsize = uint32(st.Bsize), uint32(st.Namelen), uint32(st.Frsize)
+	out.Bsize, out.NameLen, out.Frsize = st.Bsize, st.NameLen, st.Frsize
 	return 0
 }
