@@ -11,6 +11,9 @@ import (
 
 // MountInfo is one line of /proc/self/mountinfo.
 type MountInfo struct {
+	// Dev is the device number "major:minor"; for FUSE it names the
+	// connection in /sys/fs/fuse/connections.
+	Dev        string
 	MountPoint string
 	FSType     string // "fuse.linkfs", "fuseblk", "ext4"...
 	Source     string
@@ -39,6 +42,7 @@ func Mounts() ([]MountInfo, error) {
 			continue
 		}
 		out = append(out, MountInfo{
+			Dev:        fields[2],
 			MountPoint: unescapeMountinfo(fields[4]),
 			FSType:     fields[sep+1],
 			Source:     unescapeMountinfo(fields[sep+2]),

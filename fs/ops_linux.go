@@ -261,6 +261,35 @@ func (t *Tree) Create(dirRel, name string, flags int, mode uint32, c Caller) (*o
 	return os.NewFile(uintptr(fd), path.Join(dirRel, name)), node, nil
 }
 
+// Tmpfile creates an unnamed regular file in dirRel (O_TMPFILE) and
+// returns it open, with its attributes.
+func (t *Tree) Tmpfile(dirRel string, flags int, mode uint32, c Caller) (*os.File, Attr, error) {
+	if err := t.writable(); err != nil {
+		return nil, Attr{}, err
+	}
+	dirfd, err := t.OpenDir(dirRel)
+	if err != nil {
+		return nil, Attr{}, err
+	}
+	defer unix.Close(dirfd)
+	fd, err := unix.Openat(dirfd, ".", flags|unix.O_TMPFILE|unix.O_CLOEXEC, mode)
+	if err != nil {
+		return nil, Attr{}, err
+	}
+	var st unix.Stat_t
+	if c.Set && unix.Geteuid() == 0 {
+		err = unix.Fchown(fd, int(c.Uid), int(c.Gid))
+	}
+	if err == nil {
+		err = unix.Fstat(fd, &st)
+	}
+	if err != nil {
+		unix.Close(fd)
+		return nil, Attr{}, err
+	}
+	return os.NewFile(uintptr(fd), path.Join(dirRel, "(tmpfile)")), attrOf(&st), nil
+}
+
 // Open opens the file at rel beneath the root, never following a symlink
 // in any component.
 func (t *Tree) Open(rel string, flags int) (*os.File, error) {
@@ -347,6 +376,12 @@ func (t *Tree) Setattr(rel string, ch SetattrChange) (Node, error) {
 	if err := t.writable(); err != nil {
 		return Node{}, err
 	}
+	if rel == "" {
+		if err := t.setattrRoot(ch); err != nil {
+			return Node{}, err
+		}
+		return t.Getattr("")
+	}
 	dir, name := splitRel(rel)
 	var node Node
 	err := t.withDir(dir, func(dirfd int) error {
@@ -375,14 +410,7 @@ func (t *Tree) Setattr(rel string, ch SetattrChange) (Node, error) {
 			}
 		}
 		if ch.Atime != nil || ch.Mtime != nil {
-			ts := []unix.Timespec{{Nsec: unix.UTIME_OMIT}, {Nsec: unix.UTIME_OMIT}}
-			if ch.Atime != nil {
-				ts[0] = unix.Timespec{Sec: ch.Atime.Sec, Nsec: ch.Atime.Nsec}
-			}
-			if ch.Mtime != nil {
-				ts[1] = unix.Timespec{Sec: ch.Mtime.Sec, Nsec: ch.Mtime.Nsec}
-			}
-			if err := unix.UtimesNanoAt(dirfd, n.Stored, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			if err := unix.UtimesNanoAt(dirfd, n.Stored, utimes(ch), unix.AT_SYMLINK_NOFOLLOW); err != nil {
 				return err
 			}
 		}
@@ -390,6 +418,51 @@ func (t *Tree) Setattr(rel string, ch SetattrChange) (Node, error) {
 		return err
 	})
 	return node, err
+}
+
+// setattrRoot changes the source root itself, through its descriptor: its
+// /proc path (followed to the directory) for mode and times, and
+// AT_EMPTY_PATH for ownership.
+func (t *Tree) setattrRoot(ch SetattrChange) error {
+	if ch.Size != nil {
+		return unix.EISDIR
+	}
+	self := fmt.Sprintf("/proc/self/fd/%d", t.rootFd)
+	if ch.Mode != nil {
+		if err := unix.Chmod(self, *ch.Mode&0o7777); err != nil {
+			return err
+		}
+	}
+	if ch.Uid != nil || ch.Gid != nil {
+		uid, gid := -1, -1
+		if ch.Uid != nil {
+			uid = int(*ch.Uid)
+		}
+		if ch.Gid != nil {
+			gid = int(*ch.Gid)
+		}
+		if err := unix.Fchownat(t.rootFd, "", uid, gid, unix.AT_EMPTY_PATH); err != nil {
+			return err
+		}
+	}
+	if ch.Atime != nil || ch.Mtime != nil {
+		if err := unix.UtimesNanoAt(unix.AT_FDCWD, self, utimes(ch), 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// utimes builds utimensat's times; UTIME_OMIT leaves a time unchanged.
+func utimes(ch SetattrChange) []unix.Timespec {
+	ts := []unix.Timespec{{Nsec: unix.UTIME_OMIT}, {Nsec: unix.UTIME_OMIT}}
+	if ch.Atime != nil {
+		ts[0] = unix.Timespec{Sec: ch.Atime.Sec, Nsec: ch.Atime.Nsec}
+	}
+	if ch.Mtime != nil {
+		ts[1] = unix.Timespec{Sec: ch.Mtime.Sec, Nsec: ch.Mtime.Nsec}
+	}
+	return ts
 }
 
 func (t *Tree) setModeSize(dirfd int, name string, ch SetattrChange) error {

@@ -154,6 +154,19 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 	return n.newChild(ctx, &fn), gofs.NewLoopbackFileFromOS(f), 0, 0
 }
 
+var _ = (gofs.NodeTmpfiler)((*node)(nil))
+
+func (n *node) Tmpfile(ctx context.Context, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
+	flags &^= syscall.O_APPEND
+	f, attr, err := n.tree.Tmpfile(n.rel(), int(flags), mode, caller(ctx))
+	if err != nil {
+		return nil, nil, 0, toErrno(err)
+	}
+	fillAttr(&out.Attr, &attr)
+	fn := fs.Node{Attr: attr}
+	return n.newChild(ctx, &fn), gofs.NewLoopbackFileFromOS(f), 0, 0
+}
+
 var _ = (gofs.NodeSymlinker)((*node)(nil))
 
 func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -98,13 +99,25 @@ func (m *Mounted) Unmount() error {
 	return fmt.Errorf("unmount %s: %w", m.dir, err)
 }
 
-// Unmount unmounts the linkfs file system at dir, including one whose
-// daemon died (kill -9): the dead connection is detached so the mount
-// point is usable again.
+// Unmount unmounts the FUSE file system at dir. A mount whose daemon is
+// dead or no longer answers (kill -9 can leave a daemon stuck in the
+// kernel, holding the connection open) is aborted through fusectl and
+// detached, so the mount point is usable again. A busy mount with a live
+// daemon is an error, as with umount.
 func Unmount(dir string) error {
 	dir = filepath.Clean(dir)
-	if !isFuseMount(dir) {
+	mi, ok := fuseMount(dir)
+	if !ok {
 		return fmt.Errorf("%s is not a FUSE mount point", dir)
+	}
+	if !answers(dir) {
+		if err := abortConnection(mi.Dev); err != nil {
+			return fmt.Errorf("abort the dead FUSE connection of %s: %w", dir, err)
+		}
+		if err := unix.Unmount(dir, unix.MNT_DETACH); err != nil {
+			return fmt.Errorf("detach %s: %w", dir, err)
+		}
+		return nil
 	}
 	err := unix.Unmount(dir, 0)
 	switch {
@@ -112,55 +125,98 @@ func Unmount(dir string) error {
 		return nil
 	case errors.Is(err, unix.EPERM):
 		return fusermount(dir)
-	case errors.Is(err, unix.EBUSY) && !alive(dir):
-		return unix.Unmount(dir, unix.MNT_DETACH)
 	}
 	return fmt.Errorf("unmount %s: %w", dir, err)
 }
 
-// alive reports whether a daemon still answers for the mount at dir.
-func alive(dir string) bool {
-	var st unix.Stat_t
-	err := unix.Stat(dir, &st)
-	return !errors.Is(err, unix.ENOTCONN) && !errors.Is(err, unix.ECONNABORTED)
+// Detach unmounts dir lazily: it disappears now, and files still open in
+// it fail from then on.
+func Detach(dir string) error {
+	if err := unix.Unmount(dir, unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("detach %s: %w", dir, err)
+	}
+	return nil
 }
 
-// fusermount unmounts as an unprivileged user, lazily when the daemon
-// is gone.
-func fusermount(dir string) error {
-	args := []string{"-u", dir}
-	if !alive(dir) {
-		args = []string{"-u", "-z", dir}
+// answers reports whether a daemon serves the mount at dir. statfs always
+// reaches the daemon (stat may be answered from the kernel's cache); a
+// daemon that does not answer within a few seconds counts as dead.
+func answers(dir string) bool {
+	done := make(chan error, 1)
+	go func() {
+		var st unix.Statfs_t
+		done <- unix.Statfs(dir, &st)
+	}()
+	select {
+	case err := <-done:
+		return !errors.Is(err, unix.ENOTCONN) && !errors.Is(err, unix.ECONNABORTED)
+	case <-time.After(3 * time.Second):
+		return false
 	}
+}
+
+// abortConnection aborts a FUSE connection by its device number, as
+// `echo 1 > /sys/fs/fuse/connections/N/abort` does: every request waiting
+// on it fails, which also frees a daemon stuck in one.
+func abortConnection(dev string) error {
+	_, minor, ok := strings.Cut(dev, ":")
+	if !ok {
+		return fmt.Errorf("bad device number %q", dev)
+	}
+	const ctl = "/sys/fs/fuse/connections"
+	abort := filepath.Join(ctl, minor, "abort")
+	if _, err := os.Stat(abort); errors.Is(err, os.ErrNotExist) {
+		// fusectl is not mounted yet; mounting it is harmless.
+		if err := unix.Mount("fusectl", ctl, "fusectl", 0, ""); err != nil && !errors.Is(err, unix.EBUSY) {
+			return fmt.Errorf("mount fusectl on %s: %w", ctl, err)
+		}
+	}
+	if err := os.WriteFile(abort, []byte("1"), 0); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil // the connection is already gone
+		}
+		return err
+	}
+	return nil
+}
+
+// fusermount unmounts as an unprivileged user.
+func fusermount(dir string) error {
 	for _, tool := range []string{"fusermount3", "fusermount"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			continue
 		}
-		out, err := exec.Command(tool, args...).CombinedOutput()
+		out, err := exec.Command(tool, "-u", dir).CombinedOutput()
 		if err != nil {
-			return fmt.Errorf("%s %s: %v: %s", tool, strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+			return fmt.Errorf("%s -u %s: %v: %s", tool, dir, err, strings.TrimSpace(string(out)))
 		}
 		return nil
 	}
 	return errors.New("unmount needs root or fusermount3 (apt-get install fuse3)")
 }
 
-// isFuseMount reports whether dir is the mount point of a FUSE file system.
-func isFuseMount(dir string) bool {
+// fuseMount returns the FUSE mount whose mount point is dir.
+func fuseMount(dir string) (fs.MountInfo, bool) {
 	mounts, err := fs.Mounts()
 	if err != nil {
-		return false
+		return fs.MountInfo{}, false
 	}
+	var found fs.MountInfo
+	ok := false
 	for _, m := range mounts {
 		if m.MountPoint == dir && strings.HasPrefix(m.FSType, "fuse") {
-			return true
+			found, ok = m, true // the last one is the topmost
 		}
 	}
-	return false
+	return found, ok
 }
 
 // IsMounted reports whether a FUSE file system is mounted at dir.
 func IsMounted(dir string) bool {
 	abs, err := filepath.Abs(dir)
-	return err == nil && isFuseMount(abs)
+	if err != nil {
+		return false
+	}
+	_, ok := fuseMount(abs)
+	return ok
 }

@@ -226,10 +226,10 @@ func serve(ctx context.Context, o mountOptions, source, mountpoint string, stder
 	}
 	logger.Info("signal received, unmounting", "mountpoint", mountpoint)
 	if err := m.Unmount(); err != nil {
-		logger.Warn("mount busy, detaching it lazily", "mountpoint", mountpoint, "err", err)
-		if err := mount.Unmount(mountpoint); err != nil {
-			return err
-		}
+		// Files are still open in the mount: detach it so the mount point
+		// is free now; those files fail from here on.
+		logger.Warn("mount busy, detaching it", "mountpoint", mountpoint, "err", err)
+		return mount.Detach(mountpoint)
 	}
 	<-done
 	return nil
