@@ -1,0 +1,226 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"fmt"
+	iofs "io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/linkfs/linkfs/fs"
+)
+
+// Target names, in the order of the table's columns.
+const (
+	native    = "native"
+	linkfs    = "linkfs"
+	linkfsRaw = "linkfs-raw" // linkfs --read "": every entry as stored
+	loopback  = "loopback"   // go-fuse's example/loopback
+	bindfs    = "bindfs"
+)
+
+var allTargets = []string{native, linkfs, linkfsRaw, loopback, bindfs}
+
+// peers are the FUSE file systems linkfs is compared with.
+var peers = []string{loopback, bindfs}
+
+// target is one place the workloads run: the source directory itself, or
+// a FUSE mount of it served by a daemon.
+type target struct {
+	name   string
+	root   string  // where the workloads run
+	daemon *daemon // nil for the native directory
+	// entries and links are every path below root (the scratch directory
+	// left out) and those of them that are symlinks, in the names this
+	// target presents; found by one walk after mounting.
+	entries []string
+	links   []string
+}
+
+// walk fills in t.entries and t.links.
+func (t *target) walk() error {
+	t.entries, t.links = nil, nil
+	return filepath.WalkDir(t.root, func(p string, d iofs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == filepath.Join(t.root, scratchDir) {
+			return filepath.SkipDir
+		}
+		if p == t.root {
+			return nil
+		}
+		t.entries = append(t.entries, p)
+		if d.Type()&iofs.ModeSymlink != 0 {
+			t.links = append(t.links, p)
+		}
+		return nil
+	})
+}
+
+// daemon is a FUSE file system served by a child process in the
+// foreground, so that its memory can be read and a signal unmounts it.
+type daemon struct {
+	argv   []string
+	mnt    string
+	cmd    *exec.Cmd
+	log    *tailBuffer
+	exited chan struct{} // closed once cmd.Wait returned
+}
+
+// start runs the daemon and returns once the kernel shows its mount.
+func (d *daemon) start() error {
+	d.log = &tailBuffer{max: 64 << 10}
+	d.exited = make(chan struct{})
+	d.cmd = exec.Command(d.argv[0], d.argv[1:]...)
+	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
+	// Its own process group: ^C reaches the harness alone, which then
+	// unmounts in order. Pdeathsig unmounts it if the harness dies.
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	if err := d.cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", strings.Join(d.argv, " "), err)
+	}
+	go func() {
+		d.cmd.Wait()
+		close(d.exited)
+	}()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		if fuseMounted(d.mnt) {
+			return nil
+		}
+		select {
+		case <-d.exited:
+			return fmt.Errorf("%s exited with %v before mounting: %s", strings.Join(d.argv, " "), d.cmd.ProcessState, d.log)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	d.stop()
+	return fmt.Errorf("%s: no FUSE mount on %s after 10s: %s", strings.Join(d.argv, " "), d.mnt, d.log)
+}
+
+// stop unmounts: SIGTERM (each daemon unmounts on it), a kill when that
+// does not end it, then a lazy unmount of whatever it left behind.
+func (d *daemon) stop() error {
+	if d.cmd == nil {
+		return nil
+	}
+	select {
+	case <-d.exited:
+	default:
+		d.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-d.exited:
+		case <-time.After(10 * time.Second):
+			d.cmd.Process.Kill()
+			<-d.exited
+		}
+	}
+	d.cmd = nil
+	if fuseMounted(d.mnt) {
+		if err := unix.Unmount(d.mnt, unix.MNT_DETACH); err != nil {
+			return fmt.Errorf("unmount %s: %w", d.mnt, err)
+		}
+	}
+	return nil
+}
+
+// peakRSS returns the daemon's peak resident set size (VmHWM) in bytes.
+func (d *daemon) peakRSS() (int64, error) {
+	path := fmt.Sprintf("/proc/%d/status", d.cmd.Process.Pid)
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("%s: VmHWM %q: %w", path, v, err)
+			}
+			return kb << 10, nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("%s: no VmHWM line", path)
+}
+
+// fuseMounted reports whether a FUSE file system is mounted on dir.
+func fuseMounted(dir string) bool {
+	mounts, err := fs.Mounts()
+	if err != nil {
+		return false
+	}
+	for _, m := range mounts {
+		if m.MountPoint == dir && (m.FSType == "fuse" || strings.HasPrefix(m.FSType, "fuse.")) {
+			return true
+		}
+	}
+	return false
+}
+
+// mountsBelow lists the mount points at or below dir.
+func mountsBelow(dir string) []string {
+	mounts, err := fs.Mounts()
+	if err != nil {
+		return []string{"(mountinfo unreadable: " + err.Error() + ")"}
+	}
+	var out []string
+	for _, m := range mounts {
+		if m.MountPoint == dir || strings.HasPrefix(m.MountPoint, dir+"/") {
+			out = append(out, m.MountPoint)
+		}
+	}
+	return out
+}
+
+// fsTypeOf names the file system that holds path.
+func fsTypeOf(path string) string {
+	mounts, err := fs.Mounts()
+	if err != nil {
+		return "unknown"
+	}
+	best, typ := "", "unknown"
+	for _, m := range mounts {
+		if (path == m.MountPoint || strings.HasPrefix(path, strings.TrimSuffix(m.MountPoint, "/")+"/")) && len(m.MountPoint) >= len(best) {
+			best, typ = m.MountPoint, m.FSType
+		}
+	}
+	return typ
+}
+
+// tailBuffer keeps the last max bytes a daemon wrote, for error messages.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if over := len(t.b) - t.max; over > 0 {
+		t.b = append(t.b[:0], t.b[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return strings.TrimSpace(string(t.b))
+}
