@@ -110,7 +110,7 @@ type bench struct {
 	machine machine
 	// load is /proc/loadavg before and after the measurements: other
 	// work on the machine shows in the spread of the rounds.
-	load [2]string
+	load    [2]string
 	devNull *os.File
 	targets []*target
 	rows    []row
