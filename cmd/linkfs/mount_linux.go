@@ -117,12 +117,18 @@ func (o *mountOptions) applyMountOpts() error {
 				}
 				return usagef("-o %s: unknown mount option", opt)
 			}
-			if err != nil || (!hasValue && strings.Contains("create read style automount_root automount-root drive distro cache_timeout cache-timeout", key)) {
+			if err != nil || (!hasValue && valuedMountOpts[key]) {
 				return usagef("-o %s: bad value", opt)
 			}
 		}
 	}
 	return nil
+}
+
+// valuedMountOpts are the -o options that need a value.
+var valuedMountOpts = map[string]bool{
+	"create": true, "read": true, "style": true, "automount_root": true, "automount-root": true,
+	"drive": true, "distro": true, "cache_timeout": true, "cache-timeout": true,
 }
 
 // splitMountOpts splits on commas; a drive map's value holds none.
