@@ -574,3 +574,22 @@ func TestLifecycleAllowOther(t *testing.T) {
 		t.Errorf("uid 65534 created a file in the source: %v", err)
 	}
 }
+
+// TestLifecycleDebug checks that --debug logs every FUSE operation.
+func TestLifecycleDebug(t *testing.T) {
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "f"), []byte("x"))
+	m := mountT(t, src, "--debug")
+	if _, err := os.ReadFile(m.path("f")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.ReadDir(m.dir); err != nil {
+		t.Fatal(err)
+	}
+	log := m.stderr.String()
+	for _, op := range []string{"LOOKUP", "OPEN", "READ", "OPENDIR", "READDIR"} {
+		if !strings.Contains(log, " "+op) {
+			t.Errorf("--debug log has no %s request:\n%s", op, log)
+		}
+	}
+}
