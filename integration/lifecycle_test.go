@@ -587,8 +587,8 @@ func TestLifecycleDebug(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := m.stderr.String()
-	for _, op := range []string{"LOOKUP", "OPEN", "READ", "OPENDIR", "READDIR"} {
-		if !strings.Contains(log, " "+op) {
+	for _, op := range []string{"LOOKUP", "GETATTR", "OPEN", "OPENDIR", "READDIR", "RELEASE"} {
+		if !strings.Contains(log, ": "+op+" ") {
 			t.Errorf("--debug log has no %s request:\n%s", op, log)
 		}
 	}
