@@ -27,6 +27,10 @@ type Attr struct {
 	Atime   Timespec
 	Mtime   Timespec
 	Ctime   Timespec
+	// Btime is the creation (birth) time that Windows shows; zero where
+	// the tree does not read it (the Linux tree: FUSE on Linux has no
+	// field for it).
+	Btime Timespec
 }
 
 // POSIX file type bits of Attr.Mode.
