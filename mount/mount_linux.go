@@ -33,11 +33,14 @@ type Options struct {
 	// Debug logs every FUSE operation.
 	Debug  bool
 	Logger *slog.Logger
+	// Backend is the FUSE library serving the mount; "" is go-fuse.
+	Backend Backend
 }
 
 // Mounted is a running mount.
 type Mounted struct {
 	server *fuse.Server
+	other  served // the mount of another backend than go-fuse
 	dir    string
 }
 
@@ -49,6 +52,13 @@ func Mount(opts Options) (*Mounted, error) {
 	dir, err := filepath.Abs(opts.Mountpoint)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Backend == BackendCgofuse {
+		other, err := mountCgofuse(opts, dir)
+		if err != nil {
+			return nil, err
+		}
+		return &Mounted{other: other, dir: dir}, nil
 	}
 	timeout := opts.CacheTimeout
 	mo := fuse.MountOptions{
@@ -85,11 +95,20 @@ func Mount(opts Options) (*Mounted, error) {
 }
 
 // Wait blocks until the file system is unmounted.
-func (m *Mounted) Wait() { m.server.Wait() }
+func (m *Mounted) Wait() {
+	if m.other != nil {
+		m.other.wait()
+		return
+	}
+	m.server.Wait()
+}
 
 // Unmount unmounts once; a busy mount is an error (see Detach). Without
 // root, fusermount does it.
 func (m *Mounted) Unmount() error {
+	if m.other != nil {
+		return m.other.unmount()
+	}
 	err := unix.Unmount(m.dir, 0)
 	if errors.Is(err, unix.EPERM) {
 		err = m.server.Unmount()

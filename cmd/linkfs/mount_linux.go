@@ -34,6 +34,7 @@ type mountOptions struct {
 	cacheTimeout time.Duration
 	logFile      string
 	mountOpts    listFlag // -o, the mount(8) helper convention
+	backend      string
 }
 
 const mountSynopsis = "mount [flags] SOURCE MOUNTPOINT"
@@ -48,7 +49,8 @@ func (o *mountOptions) register(flags *flag.FlagSet) {
 	flags.BoolVar(&o.daemon, "daemon", false, "detach once the mount is ready; exit 0 only then")
 	flags.DurationVar(&o.cacheTimeout, "cache-timeout", time.Second, "how long the kernel caches entries and attributes; changes made directly on SOURCE show after at most this")
 	flags.StringVar(&o.logFile, "log-file", "", "append logs to this file (default: standard error; discarded with --daemon)")
-	flags.Var(&o.mountOpts, "o", "mount options, comma-separated, as in fstab: ro, allow_other, create=FMT, read=FMT+FMT, style=, automount_root=, drive=X:=DIR, distro=, cache_timeout=, debug")
+	flags.StringVar(&o.backend, "backend", string(mount.BackendGoFUSE), "FUSE library serving the mount: gofuse, or cgofuse (the adapter Windows uses; needs a binary built with -tags cgofuse,fuse3)")
+	flags.Var(&o.mountOpts, "o", "mount options, comma-separated, as in fstab: ro, allow_other, create=FMT, read=FMT+FMT, style=, automount_root=, drive=X:=DIR, distro=, cache_timeout=, backend=, debug")
 }
 
 func defaultReadList() string {
@@ -75,6 +77,9 @@ func runMountArgs(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if err := opts.applyMountOpts(); err != nil {
 		return err
+	}
+	if _, err := mount.ParseBackend(opts.backend); err != nil {
+		return usagef("--backend: %v", err)
 	}
 	return runMount(ctx, opts, pos[0], pos[1], args, stderr)
 }
@@ -106,6 +111,8 @@ func (o *mountOptions) applyMountOpts() error {
 				o.mapping.drives = append(o.mapping.drives, value)
 			case "distro":
 				o.mapping.distro = value
+			case "backend":
+				o.backend = value
 			case "cache_timeout", "cache-timeout":
 				o.cacheTimeout, err = time.ParseDuration(value)
 			case "defaults", "dev", "nodev", "suid", "nosuid", "exec", "noexec", "auto", "noauto",
@@ -128,7 +135,7 @@ func (o *mountOptions) applyMountOpts() error {
 // valuedMountOpts are the -o options that need a value.
 var valuedMountOpts = map[string]bool{
 	"create": true, "read": true, "style": true, "automount_root": true, "automount-root": true,
-	"drive": true, "distro": true, "cache_timeout": true, "cache-timeout": true,
+	"drive": true, "distro": true, "cache_timeout": true, "cache-timeout": true, "backend": true,
 }
 
 // splitMountOpts splits on commas; a drive map's value holds none.
@@ -216,6 +223,7 @@ func serve(ctx context.Context, o mountOptions, source, mountpoint string, stder
 	m, err := mount.Mount(mount.Options{
 		Tree: tree, Mountpoint: mountpoint, AllowOther: o.allowOther,
 		CacheTimeout: o.cacheTimeout, Debug: o.debug, Logger: logger,
+		Backend: mount.Backend(o.backend),
 	})
 	if err != nil {
 		return err
