@@ -33,7 +33,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	linkfsBin = filepath.Join(dir, "linkfs")
-	build := exec.Command("go", "build", "-o", linkfsBin, "github.com/linkfs/linkfs/cmd/linkfs")
+	// With the cgofuse backend, so every mount case runs through both
+	// adapters (see backends_test.go).
+	build := exec.Command("go", "build", "-tags", "cgofuse,fuse3", "-o", linkfsBin, "github.com/linkfs/linkfs/cmd/linkfs")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build linkfs:", err)

@@ -98,9 +98,10 @@ func (m *cgoMount) unmount() error {
 	if err != nil && IsMounted(m.dir) {
 		return fmt.Errorf("unmount %s: %w", m.dir, err)
 	}
+	// After a plain unmount the loop ends within milliseconds.
 	select {
 	case <-m.done:
-	case <-time.After(time.Second):
+	case <-time.After(250 * time.Millisecond):
 		if err := abortConnection(m.dev); err != nil {
 			return fmt.Errorf("end the detached mount of %s: %w", m.dir, err)
 		}
