@@ -97,12 +97,14 @@ func checkNoDaemon(t *testing.T, mnt string) {
 
 // TestLifecycleDaemon checks that --daemon returns only once the mount
 // serves, and fails with the reason, leaving nothing behind, otherwise.
-func TestLifecycleDaemon(t *testing.T) {
+func TestLifecycleDaemon(t *testing.T) { forEachBackend(t, testLifecycleDaemon) }
+
+func testLifecycleDaemon(t *testing.T, b backend) {
 	requireFUSE(t)
 	t.Run("ready", func(t *testing.T) {
 		src, mnt := lifecycleSource(t), newMountDir(t)
 		t.Cleanup(func() { forceUnmount(t, mnt) })
-		_, stderr, code := runCmd(t, 20*time.Second, nil, linkfsBin, "mount", "--daemon", src, mnt)
+		_, stderr, code := runCmd(t, 20*time.Second, nil, linkfsBin, b.mount("--daemon", src, mnt)...)
 		if code != 0 {
 			t.Fatalf("linkfs mount --daemon exited %d: %s", code, stderr)
 		}
@@ -132,7 +134,7 @@ func TestLifecycleDaemon(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			src, mnt := tc.src(t), newMountDir(t)
 			t.Cleanup(func() { forceUnmount(t, mnt) })
-			args := append(append([]string{"mount", "--daemon"}, tc.args...), src, mnt)
+			args := append(append(b.mount("--daemon"), tc.args...), src, mnt)
 			_, stderr, code := runCmd(t, 20*time.Second, nil, linkfsBin, args...)
 			if code == 0 {
 				t.Errorf("linkfs %v exited 0, want a failure", args)
@@ -149,7 +151,9 @@ func TestLifecycleDaemon(t *testing.T) {
 
 // TestLifecycleSignal checks that SIGTERM and SIGINT end a foreground
 // mount with exit 0 and no mount left, even while a file in it is open.
-func TestLifecycleSignal(t *testing.T) {
+func TestLifecycleSignal(t *testing.T) { forEachBackend(t, testLifecycleSignal) }
+
+func testLifecycleSignal(t *testing.T, b backend) {
 	requireFUSE(t)
 	for _, tc := range []struct {
 		name     string
@@ -162,7 +166,7 @@ func TestLifecycleSignal(t *testing.T) {
 		{"SIGINT with a file open", syscall.SIGINT, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := mountT(t, lifecycleSource(t))
+			m := mountT(t, lifecycleSource(t), b.args...)
 			if tc.openFile {
 				f, err := os.Open(m.path("hello.txt"))
 				if err != nil {
@@ -194,7 +198,9 @@ func TestLifecycleSignal(t *testing.T) {
 // TestLifecycleKill9 checks that `linkfs unmount` recovers the mount point
 // of a daemon killed with SIGKILL, idle or with a file still open in it,
 // and that the mount point takes a new mount afterwards.
-func TestLifecycleKill9(t *testing.T) {
+func TestLifecycleKill9(t *testing.T) { forEachBackend(t, testLifecycleKill9) }
+
+func testLifecycleKill9(t *testing.T, b backend) {
 	requireFUSE(t)
 	for _, openFile := range []bool{false, true} {
 		name := "idle"
@@ -203,7 +209,7 @@ func TestLifecycleKill9(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			src := lifecycleSource(t)
-			m := mountT(t, src)
+			m := mountT(t, src, b.args...)
 			checkHello(t, m.dir)
 			var f *os.File
 			if openFile {
@@ -256,7 +262,7 @@ func TestLifecycleKill9(t *testing.T) {
 			if entries, err := os.ReadDir(m.dir); err != nil || len(entries) != 0 {
 				t.Fatalf("read the mount point: %v, %v; want an empty directory", entries, err)
 			}
-			m2 := mountAt(t, src, m.dir)
+			m2 := mountAt(t, src, m.dir, b.args...)
 			checkHello(t, m2.dir)
 		})
 	}
@@ -317,10 +323,12 @@ func treeSnapshot(t *testing.T, dir string) string {
 
 // TestLifecycleReadOnly checks that --ro (and -o ro) serves reads and
 // refuses every change with EROFS, leaving the source as it was.
-func TestLifecycleReadOnly(t *testing.T) {
+func TestLifecycleReadOnly(t *testing.T) { forEachBackend(t, testLifecycleReadOnly) }
+
+func testLifecycleReadOnly(t *testing.T, b backend) {
 	requireFUSE(t)
 	for _, args := range [][]string{{"--ro"}, {"-o", "ro"}} {
-		t.Run(strings.Join(args, " "), func(t *testing.T) { testReadOnly(t, args) })
+		t.Run(strings.Join(args, " "), func(t *testing.T) { testReadOnly(t, b.with(args...)) })
 	}
 }
 
@@ -433,7 +441,9 @@ func TestLifecycleUsage(t *testing.T) {
 // `mount -t fuse.linkfs SRC MNT -o ro` runs `mount.fuse3 SRC MNT -o ro -t
 // fuse.linkfs`, which runs `linkfs SRC MNT -o ro,dev,suid` through
 // /bin/sh; linkfs must daemonize and mount read-only.
-func TestLifecycleMountHelper(t *testing.T) {
+func TestLifecycleMountHelper(t *testing.T) { forEachBackend(t, testLifecycleMountHelper) }
+
+func testLifecycleMountHelper(t *testing.T, b backend) {
 	requireFUSE(t)
 	helper := ""
 	for _, h := range []string{"/sbin/mount.fuse3", "/sbin/mount.fuse"} {
@@ -453,7 +463,7 @@ func TestLifecycleMountHelper(t *testing.T) {
 		src, mnt := lifecycleSource(t), newMountDir(t)
 		t.Cleanup(func() { forceUnmount(t, mnt) })
 		env := []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}
-		if _, stderr, code := runCmd(t, 20*time.Second, env, helper, src, mnt, "-o", "ro", "-t", "fuse.linkfs"); code != 0 {
+		if _, stderr, code := runCmd(t, 20*time.Second, env, helper, src, mnt, "-o", "ro,"+b.opt, "-t", "fuse.linkfs"); code != 0 {
 			t.Fatalf("%s exited %d: %s", helper, code, stderr)
 		}
 		e, ok := mountEntryAt(t, mnt)
@@ -480,8 +490,8 @@ func TestLifecycleMountHelper(t *testing.T) {
 		// untouched. The daemon lives in that namespace: the test looks at
 		// the mount through /proc/PID.
 		src, mnt := lifecycleSource(t), newMountDir(t)
-		script := `mount -t tmpfs linkfs-test /usr/local/sbin && ln -s "$0" /usr/local/sbin/linkfs && exec mount -t fuse.linkfs "$1" "$2" -o ro`
-		cmd := exec.Command("sh", "-c", script, linkfsBin, src, mnt)
+		script := `mount -t tmpfs linkfs-test /usr/local/sbin && ln -s "$0" /usr/local/sbin/linkfs && exec mount -t fuse.linkfs "$1" "$2" -o "$3"`
+		cmd := exec.Command("sh", "-c", script, linkfsBin, src, mnt, "ro,"+b.opt)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
 		_, stderr, code := runTimeout(t, 20*time.Second, cmd)
 		pids := daemonsServing(t, mnt)
@@ -542,7 +552,9 @@ func asNobody(t *testing.T, name string, args ...string) (string, string, int) {
 // TestLifecycleAllowOther checks that --allow-other lets other users in
 // with the kernel checking the presented modes (default_permissions), and
 // that without it other users cannot use the mount at all.
-func TestLifecycleAllowOther(t *testing.T) {
+func TestLifecycleAllowOther(t *testing.T) { forEachBackend(t, testLifecycleAllowOther) }
+
+func testLifecycleAllowOther(t *testing.T, b backend) {
 	requireFUSE(t)
 	src := lifecycleSource(t)
 	if err := os.WriteFile(filepath.Join(src, "secret"), []byte("root only\n"), 0o600); err != nil {
@@ -550,8 +562,8 @@ func TestLifecycleAllowOther(t *testing.T) {
 	}
 	traversable(t, src)
 
-	open := mountT(t, src, "--allow-other")
-	closed := mountT(t, src)
+	open := mountT(t, src, b.with("--allow-other")...)
+	closed := mountT(t, src, b.args...)
 	// The mount roots show src's mode; the directories above need +x.
 	traversable(t, filepath.Dir(open.dir))
 	traversable(t, filepath.Dir(closed.dir))
@@ -576,10 +588,12 @@ func TestLifecycleAllowOther(t *testing.T) {
 }
 
 // TestLifecycleDebug checks that --debug logs every FUSE operation.
-func TestLifecycleDebug(t *testing.T) {
+func TestLifecycleDebug(t *testing.T) { forEachBackend(t, testLifecycleDebug) }
+
+func testLifecycleDebug(t *testing.T, b backend) {
 	src := t.TempDir()
 	writeFile(t, filepath.Join(src, "f"), []byte("x"))
-	m := mountT(t, src, "--debug")
+	m := mountT(t, src, b.with("--debug")...)
 	if _, err := os.ReadFile(m.path("f")); err != nil {
 		t.Fatal(err)
 	}
@@ -587,8 +601,8 @@ func TestLifecycleDebug(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := m.stderr.String()
-	for _, op := range []string{"LOOKUP", "GETATTR", "OPEN", "OPENDIR", "READDIR", "RELEASE"} {
-		if !strings.Contains(log, ": "+op+" ") {
+	for _, op := range b.debugOps {
+		if !strings.Contains(log, fmt.Sprintf(b.debugFormat, op)) {
 			t.Errorf("--debug log has no %s request:\n%s", op, log)
 		}
 	}

@@ -163,12 +163,14 @@ var contentWant = map[string]wantLink{
 
 // TestMountNTFSLinks mounts a real NTFS volume holding every format and
 // checks what ls, readlink, stat and reading through the links see.
-func TestMountNTFSLinks(t *testing.T) {
+func TestMountNTFSLinks(t *testing.T) { forEachBackend(t, testMountNTFSLinks) }
+
+func testMountNTFSLinks(t *testing.T, b backend) {
 	n := newNTFS(t, "special_files=wsl")
 	writeReparseLinks(t, n.dir)
 	writeContentLinks(t, n.dir, true)
 	n.remount(t, "special_files=wsl")
-	m := mountT(t, n.dir)
+	m := mountT(t, n.dir, b.args...)
 	want := map[string]wantLink{
 		"lx-rel":      {target: "docs/readme.txt", reads: readme},
 		"lx-abs":      {target: "/mnt/c/Windows"},
@@ -191,7 +193,9 @@ func TestMountNTFSLinks(t *testing.T) {
 // TestMountPlainLinks mounts a plain directory (no DOS attributes: content
 // decides) and checks the content formats and that plain files pass
 // through untouched.
-func TestMountPlainLinks(t *testing.T) {
+func TestMountPlainLinks(t *testing.T) { forEachBackend(t, testMountPlainLinks) }
+
+func testMountPlainLinks(t *testing.T, b backend) {
 	src := t.TempDir()
 	if err := os.Mkdir(filepath.Join(src, "docs"), 0o755); err != nil {
 		t.Fatal(err)
@@ -201,7 +205,7 @@ func TestMountPlainLinks(t *testing.T) {
 	if err := os.Symlink("docs/readme.txt", filepath.Join(src, "native")); err != nil {
 		t.Fatal(err)
 	}
-	m := mountT(t, src)
+	m := mountT(t, src, b.args...)
 	want := map[string]wantLink{"native": {target: "docs/readme.txt", reads: readme}}
 	for k, v := range contentWant {
 		want[k] = v
@@ -209,7 +213,7 @@ func TestMountPlainLinks(t *testing.T) {
 	checkMountedLinks(t, m.dir, want)
 
 	// --read shell-link presents Explorer shortcuts too.
-	m2 := mountT(t, src, "--read", "shell-link,cygwin-shortcut")
+	m2 := mountT(t, src, b.with("--read", "shell-link,cygwin-shortcut")...)
 	checkMountedLinks(t, m2.dir, map[string]wantLink{
 		"explorer": {target: "/mnt/c/test/a.txt"},
 		"music":    {target: "docs"},
@@ -219,9 +223,11 @@ func TestMountPlainLinks(t *testing.T) {
 
 // TestMountPassthrough checks that what is not a link passes through
 // untouched: data, permissions, xattrs, timestamps, hard links, locks.
-func TestMountPassthrough(t *testing.T) {
+func TestMountPassthrough(t *testing.T) { forEachBackend(t, testMountPassthrough) }
+
+func testMountPassthrough(t *testing.T, b backend) {
 	src := t.TempDir()
-	m := mountT(t, src)
+	m := mountT(t, src, b.args...)
 	p := filepath.Join(m.dir, "data.bin")
 	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
 	if err := os.WriteFile(p, data, 0o640); err != nil {
@@ -279,14 +285,16 @@ func TestMountPassthrough(t *testing.T) {
 	if err := unix.FcntlFlock(g.Fd(), unix.F_OFD_GETLK, &probe); err != nil {
 		t.Fatal(err)
 	}
-	if probe.Type != unix.F_WRLCK {
+	if b.locksReachSource && probe.Type != unix.F_WRLCK {
 		t.Errorf("lock taken through the mount is not visible on the source")
 	}
 }
 
 // TestMountCreate creates links through the mount in every --create format
 // and checks what is stored on the source, raw, after remounting ntfs-3g.
-func TestMountCreate(t *testing.T) {
+func TestMountCreate(t *testing.T) { forEachBackend(t, testMountCreate) }
+
+func testMountCreate(t *testing.T, b backend) {
 	n := newNTFS(t)
 	if err := os.Mkdir(filepath.Join(n.dir, "docs"), 0o755); err != nil {
 		t.Fatal(err)
@@ -313,7 +321,7 @@ func TestMountCreate(t *testing.T) {
 		{"auto", "auto-linux", "/usr/lib", translate.LXSymlink, "auto-linux", 0x400, false},
 	}
 	for _, c := range cases {
-		m := mountT(t, n.dir, "--create", c.create)
+		m := mountT(t, n.dir, b.with("--create", c.create)...)
 		link := filepath.Join(m.dir, c.name)
 		if err := os.Symlink(c.target, link); err != nil {
 			t.Errorf("--create %s: ln -s %s: %v", c.create, c.target, err)
@@ -337,7 +345,7 @@ func TestMountCreate(t *testing.T) {
 		}
 	}
 	// Formats NTFS cannot hold are refused at mount time.
-	if _, stderr, code := linkfs(t, "mount", "--create", "native", n.dir, t.TempDir()); code == 0 || !strings.Contains(stderr, "native") {
+	if _, stderr, code := linkfs(t, b.mount("--create", "native", n.dir, t.TempDir())...); code == 0 || !strings.Contains(stderr, "native") {
 		t.Errorf("--create native on NTFS: exit %d, %s", code, stderr)
 	}
 }
@@ -354,12 +362,14 @@ func getAttrib(t *testing.T, path string) uint32 {
 
 // TestMountModifyLinks checks that rm, mv and ln -sf on a translated link
 // act on the stored entry.
-func TestMountModifyLinks(t *testing.T) {
+func TestMountModifyLinks(t *testing.T) { forEachBackend(t, testMountModifyLinks) }
+
+func testMountModifyLinks(t *testing.T, b backend) {
 	src := t.TempDir()
 	writeFile(t, filepath.Join(src, "music.lnk"), cygwinShortcut("old", `C:\old`))
 	writeFile(t, filepath.Join(src, "cookie"), cookie("a"))
 	writeFile(t, filepath.Join(src, "other.lnk"), cygwinShortcut("x", `C:\x`))
-	m := mountT(t, src, "--create", "cygwin")
+	m := mountT(t, src, b.with("--create", "cygwin")...)
 	if err := os.Rename(filepath.Join(m.dir, "music"), filepath.Join(m.dir, "tunes")); err != nil {
 		t.Fatalf("mv music tunes: %v", err)
 	}
@@ -395,11 +405,13 @@ func TestMountModifyLinks(t *testing.T) {
 
 // TestMountSeesSourceChanges rewrites links directly on the source and
 // checks the mount shows the change within the cache timeout.
-func TestMountSeesSourceChanges(t *testing.T) {
+func TestMountSeesSourceChanges(t *testing.T) { forEachBackend(t, testMountSeesSourceChanges) }
+
+func testMountSeesSourceChanges(t *testing.T, b backend) {
 	src := t.TempDir()
 	p := filepath.Join(src, "link")
 	writeFile(t, p, cookie("first"))
-	m := mountT(t, src, "--cache-timeout", "200ms")
+	m := mountT(t, src, b.with("--cache-timeout", "200ms")...)
 	through := filepath.Join(m.dir, "link")
 	waitReadlink := func(want string) {
 		t.Helper()
