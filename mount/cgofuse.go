@@ -30,6 +30,9 @@ type cgoFS struct {
 	files fileTable
 	// caller says who makes the current request; new entries are theirs.
 	caller func() fs.Caller
+	// win shapes what Windows programs see (link texts WinFsp can follow,
+	// the gateway); nil on Linux, where links show their POSIX targets.
+	win *winView
 	// ready is closed by Init: the host serves the mount from then on.
 	ready chan struct{}
 }
@@ -113,6 +116,11 @@ func (c *cgoFS) Getattr(p string, st *fuse.Stat_t, fh uint64) (errc int) {
 }
 
 func (c *cgoFS) getattr(rel string) (fs.Node, error) {
+	if c.win != nil {
+		if n, ok := c.win.gatewayNode(c.tree, rel); ok {
+			return n, nil
+		}
+	}
 	tree, r, err := c.route(rel)
 	if err != nil {
 		return fs.Node{}, err
@@ -234,7 +242,11 @@ func (c *cgoFS) readlink(rel string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return tree.Readlink(r)
+	target, err := tree.Readlink(r)
+	if err != nil || c.win == nil {
+		return target, err
+	}
+	return c.win.linkText(rel, target)
 }
 
 func (c *cgoFS) Opendir(p string) (errc int, fh uint64) {
@@ -260,6 +272,15 @@ func (c *cgoFS) Readdir(p string, fill func(name string, stat *fuse.Stat_t, ofst
 	fill("..", nil, 0)
 	for _, e := range entries {
 		st := fuse.Stat_t{Ino: e.Ino, Mode: e.Type}
+		if c.win != nil {
+			// WinFsp asks for readdir-plus: full attributes spare it a
+			// getattr per entry.
+			n, err := c.getattr(path.Join(rel, e.Name))
+			if err != nil {
+				continue // gone meanwhile
+			}
+			c.fillStat(&st, &n)
+		}
 		if !fill(e.Name, &st, 0) {
 			break
 		}
@@ -268,11 +289,20 @@ func (c *cgoFS) Readdir(p string, fill func(name string, stat *fuse.Stat_t, ofst
 }
 
 func (c *cgoFS) readDir(rel string) ([]fs.DirEntry, error) {
+	if c.win != nil {
+		if entries, ok := c.win.gatewayList(rel); ok {
+			return entries, nil
+		}
+	}
 	tree, r, err := c.route(rel)
 	if err != nil {
 		return nil, err
 	}
-	return tree.ReadDir(r)
+	entries, err := tree.ReadDir(r)
+	if err == nil && rel == "" && c.win != nil {
+		entries = c.win.rootEntries(entries)
+	}
+	return entries, err
 }
 
 func (c *cgoFS) Releasedir(p string, fh uint64) int { return 0 }
@@ -419,7 +449,14 @@ func (c *cgoFS) Symlink(target, newpath string) (errc int) {
 	if err != nil {
 		return fuseErrno(err)
 	}
-	if _, err = tree.Symlink(dir, name, target, c.caller()); err != nil {
+	stored := target
+	if c.win != nil {
+		if stored, err = c.win.storedTarget(rel, target); err != nil {
+			c.log.Warn("symlink refused", "op", "symlink", "path", rel, "target", target, "err", err)
+			return fuseErrno(err)
+		}
+	}
+	if _, err = tree.Symlink(dir, name, stored, c.caller()); err != nil {
 		if e := fuseErrno(err); e == -fuse.EINVAL || e == -fuse.EIO {
 			c.log.Warn("symlink refused", "op", "symlink", "path", rel, "target", target, "err", err)
 		}
@@ -705,21 +742,27 @@ func (c *cgoFS) Removexattr(p, name string) (errc int) {
 
 // route returns the tree that holds rel and rel's path in it.
 func (c *cgoFS) route(rel string) (*fs.Tree, string, error) {
+	if c.win != nil {
+		return c.win.route(c.tree, rel)
+	}
 	return c.tree, rel, nil
 }
 
 // routeParent routes a path that is about to be created, removed or
 // renamed, and splits it into its directory and name there.
 func (c *cgoFS) routeParent(rel string) (*fs.Tree, string, string, error) {
-	tree, r, err := c.route(rel)
+	dir, name := splitRel(rel)
+	if name == "" {
+		return nil, "", "", errBusy // the root cannot be made, moved or removed
+	}
+	if c.win != nil && c.win.reserved(rel) {
+		return nil, "", "", errPerm
+	}
+	tree, r, err := c.route(dir)
 	if err != nil {
 		return nil, "", "", err
 	}
-	if r == "" {
-		return nil, "", "", errBusy // the root of a tree cannot be replaced
-	}
-	dir, name := splitRel(r)
-	return tree, dir, name, nil
+	return tree, r, name, nil
 }
 
 // fileTable holds the files open through the mount, by handle number.
@@ -765,4 +808,9 @@ func (t *fileTable) closeAll() {
 	}
 }
 
-func (c *cgoFS) Destroy() { c.files.closeAll() }
+func (c *cgoFS) Destroy() {
+	c.files.closeAll()
+	if c.win != nil {
+		c.win.close()
+	}
+}

@@ -15,6 +15,7 @@ var (
 	errNotDir = syscall.ENOTDIR
 	errLoop   = syscall.ELOOP
 	errBusy   = syscall.EBUSY
+	errPerm   = syscall.EPERM
 	errRange  = syscall.ERANGE
 )
 
