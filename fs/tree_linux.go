@@ -221,6 +221,16 @@ func (t *Tree) lookupAt(dirfd int, dirRel, name string) (Node, error) {
 
 func hasShortcutSuffix(name string) bool { return strings.HasSuffix(strings.ToLower(name), ".lnk") }
 
+// logicalName returns the name a shortcut file is shown under: without its
+// .lnk suffix, unless nothing usable remains ("..lnk" stays as it is).
+func logicalName(stored string) (string, bool) {
+	if !hasShortcutSuffix(stored) {
+		return "", false
+	}
+	l := stored[:len(stored)-4]
+	return l, l != "" && l != "." && l != ".."
+}
+
 func isShortcutFormat(f translate.Format) bool {
 	return f == translate.CygwinShortcut || f == translate.ShellLink
 }
@@ -276,6 +286,9 @@ func (t *Tree) nodeAt(dirfd int, dirRel, name string) (Node, error) {
 	target, err := t.present(dirRel, &e)
 	if err != nil {
 		t.warnOnce(path.Join(dirRel, name), &Entry{Format: e.Format, Err: err})
+		if e.Reparse && n.IsLink() {
+			plainReparse(&n.Attr, e.Attrs)
+		}
 		return n, nil
 	}
 	n.Target = target
@@ -338,7 +351,11 @@ func (t *Tree) warnOnce(rel string, e *Entry) {
 	if _, loaded := t.warned.LoadOrStore(rel, true); loaded {
 		return
 	}
-	t.cfg.Logger.Warn("entry looks like a link but is shown as stored", "path", rel, "format", string(e.Format), "err", e.Err)
+	msg := e.Err.Error()
+	if len(msg) > 300 { // a 16 KiB target in the message helps nobody
+		msg = msg[:300] + "..."
+	}
+	t.cfg.Logger.Warn("entry looks like a link but is shown as stored", "path", rel, "format", string(e.Format), "err", msg)
 }
 
 // ReadDir lists the directory dirRel as presented: links that the type
@@ -346,6 +363,13 @@ func (t *Tree) warnOnce(rel string, e *Entry) {
 // that might be content links as DT_UNKNOWN so the reader looks them up.
 func (t *Tree) ReadDir(dirRel string) ([]DirEntry, error) {
 	fd, err := t.openBeneath(dirRel, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC)
+	if errors.Is(err, unix.ELOOP) && t.caps.reparse && dirRel != "" {
+		// A reparse point ntfs-3g shows as a symlink but linkfs shows as
+		// a plain directory: it has no entries linkfs can reach.
+		if n, lerr := t.Getattr(dirRel); lerr == nil && n.Entry.Reparse && !n.IsLink() {
+			return nil, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -362,6 +386,10 @@ func (t *Tree) ReadDir(dirRel string) ([]DirEntry, error) {
 	out := make([]DirEntry, 0, len(raw))
 	for _, d := range raw {
 		switch {
+		case d.Type == unix.DT_LNK && t.caps.reparse:
+			// ntfs-3g lists every reparse point as a symlink, also the
+			// ones linkfs shows as plain files: a lookup decides.
+			d.Type = 0
 		case d.Type == unix.DT_LNK:
 			d.Type = unix.S_IFLNK
 		case d.Type == unix.DT_DIR:
@@ -373,9 +401,9 @@ func (t *Tree) ReadDir(dirRel string) ([]DirEntry, error) {
 			}
 		case d.Type == unix.DT_REG || d.Type == unix.DT_UNKNOWN:
 			d.Type = 0
-			if hasShortcutSuffix(d.Name) && len(d.Name) > 4 && !names[d.Name[:len(d.Name)-4]] {
+			if logical, ok := logicalName(d.Name); ok && !names[logical] {
 				if n, err := t.nodeAt(fd, dirRel, d.Name); err == nil && n.IsLink() && isShortcutFormat(n.Entry.Format) {
-					d.Name, d.Type = d.Name[:len(d.Name)-4], unix.S_IFLNK
+					d.Name, d.Type = logical, unix.S_IFLNK
 				}
 			}
 		default:

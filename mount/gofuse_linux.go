@@ -110,9 +110,21 @@ var _ = (gofs.NodeReadlinker)((*node)(nil))
 func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
 	target, err := n.tree.Readlink(n.rel())
 	if err != nil {
-		return nil, toErrno(err)
+		return nil, staleIf(toErrno(err), syscall.EINVAL)
 	}
 	return []byte(target), 0
+}
+
+// staleIf turns errno into ESTALE when it means the kernel's idea of the
+// entry is out of date: readlink of what is no longer a link (EINVAL),
+// open of a file that became a link on the source (ELOOP). On ESTALE the
+// kernel looks the name up again and retries, so a change made directly
+// on the source shows at once instead of failing until the cache expires.
+func staleIf(errno, stale syscall.Errno) syscall.Errno {
+	if errno == stale {
+		return syscall.ESTALE
+	}
+	return errno
 }
 
 var _ = (gofs.NodeOpendirHandler)((*node)(nil))
@@ -122,9 +134,17 @@ func (n *node) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle
 	if err != nil {
 		return nil, 0, toErrno(err)
 	}
-	list := make([]fuse.DirEntry, len(entries))
-	for i, e := range entries {
-		list[i] = fuse.DirEntry{Name: e.Name, Ino: e.Ino, Mode: e.Type}
+	// FUSE leaves "." and ".." to the file system, as getdents lists them.
+	parentIno := n.StableAttr().Ino
+	if _, parent := n.Parent(); parent != nil {
+		parentIno = parent.StableAttr().Ino
+	}
+	list := make([]fuse.DirEntry, 0, len(entries)+2)
+	list = append(list,
+		fuse.DirEntry{Name: ".", Ino: n.StableAttr().Ino, Mode: fuse.S_IFDIR},
+		fuse.DirEntry{Name: "..", Ino: parentIno, Mode: fuse.S_IFDIR})
+	for _, e := range entries {
+		list = append(list, fuse.DirEntry{Name: e.Name, Ino: e.Ino, Mode: e.Type})
 	}
 	// FOPEN_CACHE_DIR lets the kernel serve this listing from its cache
 	// while the directory stays open; each opendir refreshes it.
@@ -137,7 +157,7 @@ func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32,
 	flags &^= syscall.O_APPEND | fuse.FMODE_EXEC
 	f, err := n.tree.Open(n.rel(), int(flags))
 	if err != nil {
-		return nil, 0, toErrno(err)
+		return nil, 0, staleIf(toErrno(err), syscall.ELOOP)
 	}
 	return gofs.NewLoopbackFileFromOS(f), 0, 0
 }
