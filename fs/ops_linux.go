@@ -100,18 +100,6 @@ func (t *Tree) store(dirfd int, s *Stored, target string, c Caller) (unix.Stat_t
 	return writeAt(dirfd, s, c)
 }
 
-// symlinkFormat applies the creation policy: auto on NTFS stores an NTFS
-// symlink when the target has a Windows form, an LX symlink otherwise.
-func (t *Tree) symlinkFormat(target string) translate.Format {
-	if t.create != translate.NTFSSymlink || (t.cfg.Create != CreateAuto && t.cfg.Create != "") {
-		return t.create
-	}
-	if _, err := t.cfg.Mapper.ToWindows(target); err != nil {
-		return translate.LXSymlink
-	}
-	return translate.NTFSSymlink
-}
-
 // targetIsDir reports whether a relative target resolves to a directory
 // inside the tree; Windows needs directory links to be directories. Other
 // targets cannot be checked and get the file kind, as Linux cifs does.
@@ -129,34 +117,6 @@ func (t *Tree) targetIsDir(dirRel, target string) bool {
 	}
 	unix.Close(fd)
 	return true
-}
-
-// checkRoundTrip refuses a link that would not read back as what ln -s
-// was given (up to the configured style of drive paths): better an error
-// than a link that silently points elsewhere. It returns the link as it
-// will be classified and presented.
-func (t *Tree) checkRoundTrip(dirRel string, s *Stored, target string) (Entry, string, error) {
-	if s.Symlink != "" {
-		return Entry{Format: translate.Native, Link: translate.Link{Format: translate.Native, Target: target}}, target, nil
-	}
-	want, err := t.cfg.Mapper.Normalize(target)
-	if err != nil {
-		want = target
-	}
-	p := probe{name: s.Name, reparse: s.Reparse}
-	if s.Reparse == nil {
-		p = probe{name: s.Name, size: int64(len(s.Content)), attrs: s.Attrs, hasAttrs: true,
-			readHead: func(n int) ([]byte, error) { return s.Content[:min(n, len(s.Content))], nil }}
-	}
-	e, _ := decide(&p, &t.cfg.Classify)
-	if !e.IsLink() {
-		return e, "", fmt.Errorf("%w: %s link to %q does not decode: %v", unix.EINVAL, s.Format, target, e.Err)
-	}
-	got, err := t.present(dirRel, &e)
-	if err != nil || got != want {
-		return e, "", fmt.Errorf("%w: %s link to %q would read back as %q", unix.EINVAL, s.Format, target, got)
-	}
-	return e, got, nil
 }
 
 // resolveStored returns the stored name of the entry presented as name.

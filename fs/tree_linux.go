@@ -16,34 +16,6 @@ import (
 	"github.com/linkfs/linkfs/translate"
 )
 
-// Config describes one overlay of a source tree.
-type Config struct {
-	Source string
-	Mapper *translate.Mapper
-	// Read holds the formats presented as links; the others show as the
-	// plain files or directories they are stored as.
-	Read map[translate.Format]bool
-	// Create is the format links created through the overlay are stored in.
-	Create CreateFormat
-	// ReadOnly refuses every change to the source.
-	ReadOnly bool
-	Classify Options
-	Logger   *slog.Logger
-}
-
-// DefaultRead returns the formats presented as links by default: every
-// format but generic Explorer shortcuts, which stay regular files as they
-// do for Cygwin.
-func DefaultRead() map[translate.Format]bool {
-	read := map[translate.Format]bool{}
-	for _, f := range translate.Formats {
-		if f != translate.None && f != translate.ShellLink && f != translate.VolumeMount {
-			read[f] = true
-		}
-	}
-	return read
-}
-
 // Tree is a source directory seen through link translation. Every access
 // to the source goes through a directory file descriptor opened beneath
 // the source root without following symlinks, so a rename race or a ".."
@@ -219,22 +191,6 @@ func (t *Tree) lookupAt(dirfd int, dirRel, name string) (Node, error) {
 	return n, err
 }
 
-func hasShortcutSuffix(name string) bool { return strings.HasSuffix(strings.ToLower(name), ".lnk") }
-
-// logicalName returns the name a shortcut file is shown under: without its
-// .lnk suffix, unless nothing usable remains ("..lnk" stays as it is).
-func logicalName(stored string) (string, bool) {
-	if !hasShortcutSuffix(stored) {
-		return "", false
-	}
-	l := stored[:len(stored)-4]
-	return l, l != "" && l != "." && l != ".."
-}
-
-func isShortcutFormat(f translate.Format) bool {
-	return f == translate.CygwinShortcut || f == translate.ShellLink
-}
-
 // nodeAt classifies the stored entry name in dirfd and presents it.
 func (t *Tree) nodeAt(dirfd int, dirRel, name string) (Node, error) {
 	var st unix.Stat_t
@@ -296,24 +252,6 @@ func (t *Tree) nodeAt(dirfd int, dirRel, name string) (Node, error) {
 	return n, nil
 }
 
-// plainReparse turns the stat of an unreadable reparse point into that of
-// the plain object its DOS attributes describe.
-func plainReparse(a *Attr, attrs DOSAttrs) {
-	if attrs&AttrDirectory != 0 {
-		a.Mode = ModeDir | 0o555
-		return
-	}
-	a.Mode = ModeRegular | 0o444
-	a.Size, a.Blocks = 0, 0
-}
-
-// presentAsLink makes a the attributes of a symlink to target.
-func (a *Attr) presentAsLink(target string) {
-	a.Mode = ModeSymlink | 0o777
-	a.Size = int64(len(target))
-	a.Blocks = 0
-}
-
 func attrOf(st *unix.Stat_t) Attr {
 	return Attr{
 		Ino: st.Ino, Mode: st.Mode, Nlink: st.Nlink, Uid: st.Uid, Gid: st.Gid, Rdev: st.Rdev,
@@ -345,17 +283,6 @@ func (t *Tree) present(dirRel string, e *Entry) (string, error) {
 		depth = strings.Count(dirRel, "/") + 1
 	}
 	return t.cfg.Mapper.POSIXTarget(e.Link, depth)
-}
-
-func (t *Tree) warnOnce(rel string, e *Entry) {
-	if _, loaded := t.warned.LoadOrStore(rel, true); loaded {
-		return
-	}
-	msg := e.Err.Error()
-	if len(msg) > 300 { // a 16 KiB target in the message helps nobody
-		msg = msg[:300] + "..."
-	}
-	t.cfg.Logger.Warn("entry looks like a link but is shown as stored", "path", rel, "format", string(e.Format), "err", msg)
 }
 
 // ReadDir lists the directory dirRel as presented: links that the type
@@ -475,12 +402,6 @@ func dtToMode(dt uint32) uint32 {
 		return unix.S_IFDIR
 	}
 	return 0
-}
-
-// splitRel splits a slash-separated relative path into directory and name.
-func splitRel(rel string) (string, string) {
-	dir, name := path.Split(rel)
-	return strings.TrimSuffix(dir, "/"), name
 }
 
 // Getattr presents the entry at rel ("" is the root).
