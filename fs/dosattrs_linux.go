@@ -14,11 +14,6 @@ import (
 // intervals since 1601-01-01 UTC).
 const xattrNTFSCrtime = "system.ntfs_crtime"
 
-// UserDOSAttrs are the DOS attributes a client may change (Windows'
-// SetFileAttributes, cgofuse's Chflags); the others describe what the
-// entry is and belong to the file system.
-const UserDOSAttrs = AttrReadOnly | AttrHidden | AttrSystem | AttrArchive
-
 // DOSAttrs returns the DOS attributes of the entry presented at rel (the
 // stored entry of a link); ok is false when the source keeps none (ext4,
 // tmpfs).
@@ -80,10 +75,6 @@ func decodeDOSAttrs(b []byte) (DOSAttrs, bool) {
 	return 0, false
 }
 
-// ntfsEpochOffset is the number of 100 ns intervals from 1601-01-01 to
-// 1970-01-01.
-const ntfsEpochOffset = 116444736000000000
-
 // SetCrtime sets the creation time of the entry presented at rel where the
 // source keeps one (ntfs-3g); elsewhere it answers ENOTSUP.
 func (t *Tree) SetCrtime(rel string, ts Timespec) error {
@@ -97,7 +88,7 @@ func (t *Tree) SetCrtime(rel string, ts Timespec) error {
 		now := time.Now()
 		ts = Timespec{Sec: now.Unix(), Nsec: int64(now.Nanosecond())}
 	}
-	ntfs := ts.Sec*10_000_000 + ts.Nsec/100 + ntfsEpochOffset
+	ntfs := toWinTime(ts)
 	if ntfs < 0 {
 		return unix.EINVAL
 	}

@@ -59,17 +59,6 @@ func isShortcutFormat(f translate.Format) bool {
 	return f == translate.CygwinShortcut || f == translate.ShellLink
 }
 
-// plainReparse turns the stat of an unreadable reparse point into that of
-// the plain object its DOS attributes describe.
-func plainReparse(a *Attr, attrs DOSAttrs) {
-	if attrs&AttrDirectory != 0 {
-		a.Mode = ModeDir | 0o555
-		return
-	}
-	a.Mode = ModeRegular | 0o444
-	a.Size, a.Blocks = 0, 0
-}
-
 // presentAsLink makes a the attributes of a symlink to target.
 func (a *Attr) presentAsLink(target string) {
 	a.Mode = ModeSymlink | 0o777

@@ -252,6 +252,17 @@ func (t *Tree) nodeAt(dirfd int, dirRel, name string) (Node, error) {
 	return n, nil
 }
 
+// plainReparse turns the stat of an unreadable reparse point into that of
+// the plain object its DOS attributes describe.
+func plainReparse(a *Attr, attrs DOSAttrs) {
+	if attrs&AttrDirectory != 0 {
+		a.Mode = ModeDir | 0o555
+		return
+	}
+	a.Mode = ModeRegular | 0o444
+	a.Size, a.Blocks = 0, 0
+}
+
 func attrOf(st *unix.Stat_t) Attr {
 	return Attr{
 		Ino: st.Ino, Mode: st.Mode, Nlink: st.Nlink, Uid: st.Uid, Gid: st.Gid, Rdev: st.Rdev,
