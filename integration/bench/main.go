@@ -186,7 +186,7 @@ func (b *bench) setup(ctx context.Context, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "building linkfs and go-fuse's example/loopback into %s\n", b.bin)
+	fmt.Fprintf(stderr, "building the daemons into %s\n", b.bin)
 	if err := goBuild(ctx, root, filepath.Join(b.bin, "linkfs"), "./cmd/linkfs"); err != nil {
 		return err
 	}
@@ -210,7 +210,7 @@ func (b *bench) setup(ctx context.Context, stderr io.Writer) error {
 			if err := os.MkdirAll(t.root, 0o755); err != nil {
 				return err
 			}
-			t.daemon = &daemon{mnt: t.root, argv: b.daemonArgs(name, t.root)}
+			t.daemon = &daemon{mnt: t.root, argv: b.daemonArgs(name, t.root), logPath: filepath.Join(b.work, name+".log")}
 		}
 		if name == bindfs {
 			if _, err := exec.LookPath("bindfs"); err != nil {
@@ -285,10 +285,11 @@ func (b *bench) checkCounts() error {
 // drift of the machine (page cache, CPU frequency, a neighbour) spreads
 // over all of them.
 func (b *bench) measure(ctx context.Context, stderr io.Writer) error {
+	start := time.Now()
 	for round := range b.rounds {
 		order := slices.Concat(b.targets[round%len(b.targets):], b.targets[:round%len(b.targets)])
 		for _, r := range b.rows {
-			line := fmt.Sprintf("round %d/%d  %-32s", round+1, b.rounds, r.name)
+			line := fmt.Sprintf("%4.0fs round %d/%d  %-32s", time.Since(start).Seconds(), round+1, b.rounds, r.name)
 			for _, t := range order {
 				if err := ctx.Err(); err != nil {
 					return err

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -71,19 +70,26 @@ func (t *target) walk() error {
 // daemon is a FUSE file system served by a child process in the
 // foreground, so that its memory can be read and a signal unmounts it.
 type daemon struct {
-	argv   []string
-	mnt    string
-	cmd    *exec.Cmd
-	log    *tailBuffer
-	exited chan struct{} // closed once cmd.Wait returned
+	argv []string
+	mnt  string
+	// logPath is the file that gets the daemon's output. A file, not a
+	// pipe: a daemon that logs while unmounting after the harness died
+	// would be killed by SIGPIPE and leave its mount behind.
+	logPath string
+	cmd     *exec.Cmd
+	exited  chan struct{} // closed once cmd.Wait returned
 }
 
 // start runs the daemon and returns once the kernel shows its mount.
 func (d *daemon) start() error {
-	d.log = &tailBuffer{max: 64 << 10}
+	logFile, err := os.OpenFile(d.logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
 	d.exited = make(chan struct{})
 	d.cmd = exec.Command(d.argv[0], d.argv[1:]...)
-	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
+	d.cmd.Stdout, d.cmd.Stderr = logFile, logFile
 	// Its own process group: ^C reaches the harness alone, which then
 	// unmounts in order. Pdeathsig unmounts it if the harness dies.
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
@@ -100,12 +106,12 @@ func (d *daemon) start() error {
 		}
 		select {
 		case <-d.exited:
-			return fmt.Errorf("%s exited with %v before mounting: %s", strings.Join(d.argv, " "), d.cmd.ProcessState, d.log)
+			return fmt.Errorf("%s exited with %v before mounting: %s", strings.Join(d.argv, " "), d.cmd.ProcessState, d.logTail())
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
 	d.stop()
-	return fmt.Errorf("%s: no FUSE mount on %s after 10s: %s", strings.Join(d.argv, " "), d.mnt, d.log)
+	return fmt.Errorf("%s: no FUSE mount on %s after 10s: %s", strings.Join(d.argv, " "), d.mnt, d.logTail())
 }
 
 // stop unmounts: SIGTERM (each daemon unmounts on it), a kill when that
@@ -202,25 +208,14 @@ func fsTypeOf(path string) string {
 	return typ
 }
 
-// tailBuffer keeps the last max bytes a daemon wrote, for error messages.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if over := len(t.b) - t.max; over > 0 {
-		t.b = append(t.b[:0], t.b[over:]...)
+// logTail returns the end of the daemon's log, for error messages.
+func (d *daemon) logTail() string {
+	b, err := os.ReadFile(d.logPath)
+	if err != nil {
+		return err.Error()
 	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return strings.TrimSpace(string(t.b))
+	if len(b) > 4096 {
+		b = b[len(b)-4096:]
+	}
+	return strings.TrimSpace(string(b))
 }
