@@ -1,4 +1,4 @@
-//go:build linux && cgofuse
+//go:build windows || (linux && cgofuse)
 
 package mount
 
