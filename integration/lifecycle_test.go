@@ -600,10 +600,22 @@ func testLifecycleDebug(t *testing.T, b backend) {
 	if _, err := os.ReadDir(m.dir); err != nil {
 		t.Fatal(err)
 	}
-	log := m.stderr.String()
-	for _, op := range b.debugOps {
-		if !strings.Contains(log, fmt.Sprintf(b.debugFormat, op)) {
-			t.Errorf("--debug log has no %s request:\n%s", op, log)
+	// The log reaches the buffer through a pipe, a moment after the
+	// requests were served.
+	missing := func(log string) []string {
+		var out []string
+		for _, op := range b.debugOps {
+			if !strings.Contains(log, fmt.Sprintf(b.debugFormat, op)) {
+				out = append(out, op)
+			}
 		}
+		return out
+	}
+	log := m.stderr.String()
+	for deadline := time.Now().Add(5 * time.Second); len(missing(log)) > 0 && time.Now().Before(deadline); log = m.stderr.String() {
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, op := range missing(log) {
+		t.Errorf("--debug log has no %s request:\n%s", op, log)
 	}
 }
