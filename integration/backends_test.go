@@ -5,6 +5,7 @@ package integration
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 // backend is one FUSE adapter the mount tests run through: go-fuse, and
@@ -53,4 +54,15 @@ func (b backend) with(args ...string) []string {
 // mount returns the arguments of `linkfs mount` on this backend.
 func (b backend) mount(args ...string) []string {
 	return append(append([]string{"mount"}, b.args...), args...)
+}
+
+// awaitLog returns the mount's log once done(log) holds, or after 5 s:
+// the daemon's stderr reaches the buffer through a pipe, a moment after
+// the requests it logs were served.
+func awaitLog(m *mounted, done func(log string) bool) string {
+	log := m.stderr.String()
+	for deadline := time.Now().Add(5 * time.Second); !done(log) && time.Now().Before(deadline); log = m.stderr.String() {
+		time.Sleep(20 * time.Millisecond)
+	}
+	return log
 }

@@ -600,8 +600,6 @@ func testLifecycleDebug(t *testing.T, b backend) {
 	if _, err := os.ReadDir(m.dir); err != nil {
 		t.Fatal(err)
 	}
-	// The log reaches the buffer through a pipe, a moment after the
-	// requests were served.
 	missing := func(log string) []string {
 		var out []string
 		for _, op := range b.debugOps {
@@ -611,10 +609,7 @@ func testLifecycleDebug(t *testing.T, b backend) {
 		}
 		return out
 	}
-	log := m.stderr.String()
-	for deadline := time.Now().Add(5 * time.Second); len(missing(log)) > 0 && time.Now().Before(deadline); log = m.stderr.String() {
-		time.Sleep(20 * time.Millisecond)
-	}
+	log := awaitLog(m, func(log string) bool { return len(missing(log)) == 0 })
 	for _, op := range missing(log) {
 		t.Errorf("--debug log has no %s request:\n%s", op, log)
 	}

@@ -185,8 +185,8 @@ func testMountNTFSLinks(t *testing.T, b backend) {
 		want[k] = v
 	}
 	checkMountedLinks(t, m.dir, want)
-	if !strings.Contains(m.stderr.String(), "bad-reparse") {
-		t.Errorf("no log line names the malformed link:\n%s", m.stderr.String())
+	if log := awaitLog(m, func(log string) bool { return strings.Contains(log, "bad-reparse") }); !strings.Contains(log, "bad-reparse") {
+		t.Errorf("no log line names the malformed link:\n%s", log)
 	}
 }
 
