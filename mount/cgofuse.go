@@ -488,10 +488,10 @@ func (c *cgoFS) Rename3(oldpath, newpath string, flags uint32) (errc int) {
 // clearPlaceholder makes way for the second half of WinFsp's symlink
 // creation (mklink, CreateSymbolicLinkW): the link it stored under a
 // ".fuse_hidden" name is renamed over the empty file or directory created
-// for it first. When the stored link and the placeholder differ in kind
-// (a directory-kind NTFS link over an empty file, a file link over an
-// empty directory) rename cannot replace one by the other, so the
-// placeholder goes first.
+// for it first. Rename cannot replace an entry of the other kind (a
+// directory-kind NTFS link over an empty file, a file link over an empty
+// directory), nor, on Windows, a directory at all: then the placeholder
+// goes first.
 func (c *cgoFS) clearPlaceholder(tree *fs.Tree, oldDir, oldName, newDir, newName string) error {
 	if !strings.HasPrefix(oldName, placeholderPrefix) {
 		return nil
@@ -529,12 +529,14 @@ const placeholderPrefix = ".fuse_hidden"
 // replacesPlaceholder decides whether renaming src (named oldName) onto
 // dst must first remove dst: src is a link WinFsp stored under a
 // ".fuse_hidden" name, dst the empty plain entry it made for the link, and
-// their kinds differ, which rename refuses.
+// rename would refuse to replace it: the kinds differ, or dst is a
+// directory (which Windows never replaces by rename).
 func replacesPlaceholder(oldName string, src, dst *fs.Node, dstEmpty bool) bool {
 	if !strings.HasPrefix(oldName, placeholderPrefix) || !src.IsLink() || dst.IsLink() || !dstEmpty {
 		return false
 	}
-	return src.Entry.Type.IsDir() != (dst.Attr.Mode&fs.ModeType == fs.ModeDir)
+	dstIsDir := dst.Attr.Mode&fs.ModeType == fs.ModeDir
+	return dstIsDir || src.Entry.Type.IsDir()
 }
 
 func (c *cgoFS) setattr(p string, ch fs.SetattrChange) int {

@@ -239,9 +239,9 @@ func TestReplacesPlaceholder(t *testing.T) {
 		{".fuse_hidden00000001", fileLink, dir, true, true},
 		{".fuse_hidden00000001", dirLink, emptyFile, true, true},
 		{".fuse_hidden00000001", fileLink, emptyFile, true, false}, // rename replaces it by itself
-		{".fuse_hidden00000001", dirLink, dir, true, false},
-		{".fuse_hidden00000001", fileLink, dir, false, false}, // a real directory stays
-		{".fuse_hidden00000001", emptyFile, dir, true, false}, // not a link
+		{".fuse_hidden00000001", dirLink, dir, true, true},         // Windows renames over no directory
+		{".fuse_hidden00000001", fileLink, dir, false, false},      // a real directory stays
+		{".fuse_hidden00000001", emptyFile, dir, true, false},      // not a link
 		{"plain-name", fileLink, dir, true, false},
 		{".fuse_hidden00000001", fileLink, fileLink, true, false},
 	} {
