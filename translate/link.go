@@ -25,6 +25,13 @@ const (
 	None           Format = "none"            // not a link
 )
 
+// GitSymlink is a symlink that git checked out with core.symlinks=false:
+// a regular file holding the link text, known to be a link only through
+// the repository's index. Only scan and convert, which read the index,
+// report it; it is not in Formats, so the mount's --read list does not
+// offer a format the mount never presents.
+const GitSymlink Format = "git-symlink"
+
 // Formats lists every format name in a stable order.
 var Formats = []Format{
 	NTFSSymlink, Junction, VolumeMount, LXSymlink, NFSSymlink, CygwinCookie,

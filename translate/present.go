@@ -80,7 +80,7 @@ func storedPOSIX(l Link) (posix string, isPOSIX bool, err error) {
 		return "", false, nil
 	case VolumeMount, ShellLink:
 		return "", false, nil
-	case LXSymlink, NFSSymlink, CygwinCookie, CygwinShortcut, MFSymlink, Interix, Native:
+	case LXSymlink, NFSSymlink, CygwinCookie, CygwinShortcut, MFSymlink, Interix, Native, GitSymlink:
 		// Cygwin's posixify reads a DOS path stored in these formats as
 		// Windows (FORMATS.md §12.2).
 		return l.Target, !isDOSPath(l.Target), nil
