@@ -22,6 +22,8 @@ func platformCommands() []command {
 		{"demo", "build a sample tree with a link of every format and show it through a mount", runDemoArgs},
 		{"mount", "present SOURCE at MOUNTPOINT with every link translated", runMountArgs},
 		{"unmount", "unmount a linkfs mount, also one whose daemon died", runUnmountArgs},
+		{"scan", "find every link under the given paths and check where each leads", runScanArgs},
+		{"convert", "rewrite every link under the given paths into one format", runConvertArgs},
 	}
 }
 
