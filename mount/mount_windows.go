@@ -56,6 +56,9 @@ func Mount(opts Options) (*Mounted, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Config.Mapper == nil {
+		opts.Config.Mapper = &translate.Mapper{}
+	}
 	abs, err := filepath.Abs(opts.Tree.Source())
 	if err != nil {
 		return nil, err
