@@ -305,7 +305,10 @@ func (c *cgoFS) readDir(rel string) ([]fs.DirEntry, error) {
 	return entries, err
 }
 
-func (c *cgoFS) Releasedir(p string, fh uint64) int { return 0 }
+func (c *cgoFS) Releasedir(p string, fh uint64) (errc int) {
+	defer c.trace(&errc, "releasedir", p)()
+	return 0
+}
 
 func (c *cgoFS) Open(p string, flags int) (errc int, fh uint64) {
 	defer c.trace(&errc, "open", p, "flags", flags)()
@@ -371,7 +374,11 @@ func (c *cgoFS) Truncate(p string, size int64, fh uint64) (errc int) {
 	return c.setattr(p, fs.SetattrChange{Size: &sz})
 }
 
-func (c *cgoFS) Flush(p string, fh uint64) int { return 0 }
+// Flush has nothing to do: writes go to the source as they come.
+func (c *cgoFS) Flush(p string, fh uint64) (errc int) {
+	defer c.trace(&errc, "flush", p)()
+	return 0
+}
 
 func (c *cgoFS) Fsync(p string, datasync bool, fh uint64) (errc int) {
 	defer c.trace(&errc, "fsync", p)()
@@ -621,7 +628,10 @@ func (c *cgoFS) Setcrtime(p string, ts fuse.Timespec) (errc int) {
 
 // Setchgtime is accepted without effect: no source lets the change time
 // be set.
-func (c *cgoFS) Setchgtime(p string, ts fuse.Timespec) int { return 0 }
+func (c *cgoFS) Setchgtime(p string, ts fuse.Timespec) (errc int) {
+	defer c.trace(&errc, "setchgtime", p)()
+	return 0
+}
 
 // Getpath returns the path in its stored case, as a case-insensitive
 // mount must report it: WinFsp asks with the case the program typed.
