@@ -32,6 +32,9 @@ type machine struct {
 	kernel, goVersion string
 	goFuse, bindfs    string
 	sourceFS          string
+	// commit is the linkfs source measured: the module's commit, with
+	// "-dirty" when its tracked files had local changes.
+	commit string
 }
 
 func describeMachine(ctx context.Context, moduleDir, src string) machine {
@@ -46,6 +49,11 @@ func describeMachine(ctx context.Context, moduleDir, src string) machine {
 	cmd.Dir = moduleDir
 	if out, err := cmd.Output(); err == nil {
 		m.goFuse = strings.TrimSpace(string(out))
+	}
+	git := exec.CommandContext(ctx, "git", "describe", "--always", "--dirty")
+	git.Dir = moduleDir
+	if out, err := git.Output(); err == nil {
+		m.commit = strings.TrimSpace(string(out))
 	}
 	if out, err := exec.CommandContext(ctx, "bindfs", "--version").Output(); err == nil {
 		m.bindfs = strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
@@ -129,8 +137,8 @@ func (b *bench) results() []rowResult {
 // report prints the run as Markdown, ready for the README.
 func (b *bench) report(w io.Writer) {
 	m := b.machine
-	fmt.Fprintf(w, "\nMachine: %d CPUs (%s), %s RAM, kernel %s, %s, go-fuse %s, %s; source on %s.\n",
-		m.cpus, m.cpuModel, m.memory, m.kernel, m.goVersion, m.goFuse, orNone(m.bindfs, "no bindfs"), m.sourceFS)
+	fmt.Fprintf(w, "\nlinkfs %s. Machine: %d CPUs (%s), %s RAM, kernel %s, %s, go-fuse %s, %s; source on %s.\n",
+		orNone(m.commit, "(commit unknown)"), m.cpus, m.cpuModel, m.memory, m.kernel, m.goVersion, m.goFuse, orNone(m.bindfs, "no bindfs"), m.sourceFS)
 	fmt.Fprintf(w, "Load average (1, 5, 15 min) before the measurements %s, after %s.\n", b.load[0], b.load[1])
 	fmt.Fprintf(w, "Tree: %d entries in %d directories (%d links: native symlinks, Cygwin cookies, MFSymlinks, Interix files, Cygwin shortcuts), a %s file. Median of %d rounds, seconds.\n\n",
 		len(b.targets[0].entries), b.spec.Dirs+b.spec.Dirs/10, b.spec.links(), mib(b.spec.BigSize), b.rounds)
