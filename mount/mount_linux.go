@@ -152,7 +152,11 @@ func Unmount(dir string) error {
 // Detach unmounts dir lazily: it disappears now, and files still open in
 // it fail from then on.
 func Detach(dir string) error {
-	if err := unix.Unmount(dir, unix.MNT_DETACH); err != nil {
+	err := unix.Unmount(dir, unix.MNT_DETACH)
+	if errors.Is(err, unix.EINVAL) && !IsMounted(dir) {
+		return nil // already gone: libfuse's own signal handler got there first
+	}
+	if err != nil {
 		return fmt.Errorf("detach %s: %w", dir, err)
 	}
 	return nil
