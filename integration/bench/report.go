@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"runtime"
@@ -108,13 +109,15 @@ type rowResult struct {
 	bestPeer string             // the fastest FUSE peer measured, "" for none
 }
 
+// ratio is a's median over b's, rounded to the two decimals the report
+// prints, so that a target is judged on the figure the reader sees.
 func (r rowResult) ratio(a, b string) (float64, bool) {
 	x, okx := r.secs[a]
 	y, oky := r.secs[b]
 	if !okx || !oky || y == 0 {
 		return 0, false
 	}
-	return x / y, true
+	return math.Round(x/y*100) / 100, true
 }
 
 func (b *bench) results() []rowResult {
