@@ -270,13 +270,12 @@ func (w *walker) readDir(j dirJob) {
 		w.fail(&os.PathError{Op: "readdir", Path: filepath.Join(j.root, j.rel), Err: err})
 		return
 	}
-	names := make(map[string]bool, len(dirents))
-	for _, d := range dirents {
-		names[d.Name] = true
-	}
 	place := j.git
-	if names[".git"] {
-		place = w.gitPlaceAt(j.abs)
+	var names map[string]bool // built when a shortcut needs it
+	for _, d := range dirents {
+		if d.Name == ".git" {
+			place = w.gitPlaceAt(j.abs)
+		}
 	}
 	found := make([]nsFound, 0, len(dirents))
 	var links, temps []ScannedLink
@@ -314,8 +313,16 @@ func (w *walker) readDir(j dirJob) {
 			l := ScannedLink{Root: j.root, Rel: rel(), Path: display(), Entry: e, abs: abs}
 			// A shortcut is also reached by its presented name, as through
 			// the mount (Tree.ReadDir).
-			if logical, ok := logicalName(d.Name); ok && e.IsLink() && isShortcutFormat(e.Format) && !names[logical] {
-				l.alias = abs[:len(abs)-len(d.Name)] + logical
+			if logical, ok := logicalName(d.Name); ok && e.IsLink() && isShortcutFormat(e.Format) {
+				if names == nil {
+					names = make(map[string]bool, len(dirents))
+					for _, d := range dirents {
+						names[d.Name] = true
+					}
+				}
+				if !names[logical] {
+					l.alias = abs[:len(abs)-len(d.Name)] + logical
+				}
 			}
 			links = append(links, l)
 			if !e.IsLink() && e.Type == iofs.ModeDir {
