@@ -9,11 +9,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -54,7 +56,9 @@ type stressMount struct {
 	ntfs    bool
 	m       *mounted
 	startFd int
-	workers []*stressWorker
+	// startGoroutines is the daemon's goroutine count before the workload.
+	startGoroutines int
+	workers         []*stressWorker
 }
 
 // modelEntry is what one presented name must be.
@@ -435,6 +439,7 @@ func TestStress(t *testing.T) {
 			t.Fatal(err)
 		}
 		sm.startFd = fdCount(t, sm.m.cmd.Process.Pid)
+		sm.startGoroutines = idleGoroutines(t, sm.m)
 	}
 
 	stop := make(chan struct{})
@@ -471,6 +476,7 @@ func TestStress(t *testing.T) {
 		}
 	}
 	checkStressFds(t, mounts)
+	checkStressGoroutines(t, mounts)
 
 	// On the sources, from the disk for NTFS: the model, nothing lost.
 	for _, sm := range mounts {
@@ -496,7 +502,6 @@ func TestStress(t *testing.T) {
 	}
 	t.Logf("%d workers on %d mounts for %v: %d operations %v; %d bytes verified; at the end %d files and %d links on the sources, as modelled",
 		len(all), len(mounts), duration, total, ops, checked, files, links)
-	t.Log("goroutines of the daemons are not checked: linkfs exposes no goroutine count (no pprof or debug endpoint)")
 }
 
 // checkStressFds waits for each daemon's descriptors to return to their
@@ -518,6 +523,73 @@ func checkStressFds(t *testing.T, mounts []*stressMount) {
 			t.Errorf("--create %s: the daemon holds %d descriptors after the workload, %d before: %s", sm.create, now, sm.startFd, fdTargets(pid))
 		}
 	}
+}
+
+// readerAllowance is how many more goroutines than before an idle daemon
+// may run without a leak: go-fuse keeps up to max(2, min(GOMAXPROCS, 16))
+// request readers, which come and go with the load.
+func readerAllowance() int { return max(2, min(runtime.GOMAXPROCS(0), 16)) }
+
+// checkStressGoroutines waits for each daemon's goroutines to return to
+// their idle level before the workers started (within the reader
+// allowance). A leak grows with the thousands of operations done; the
+// request readers do not.
+func checkStressGoroutines(t *testing.T, mounts []*stressMount) {
+	t.Helper()
+	for _, sm := range mounts {
+		limit := sm.startGoroutines + readerAllowance()
+		var now int
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			if now = idleGoroutines(t, sm.m); now <= limit || time.Now().After(deadline) {
+				break
+			}
+		}
+		t.Logf("--create %s: daemon goroutines %d before, %d after (idle minimum of 5 samples)", sm.create, sm.startGoroutines, now)
+		if now > limit {
+			t.Errorf("--create %s: the daemon runs %d goroutines after the workload, %d before: a leak", sm.create, now, sm.startGoroutines)
+		}
+	}
+}
+
+// idleGoroutines is the least goroutine count of five samples 20 ms apart:
+// each FUSE request runs in a goroutine of its own while it is served.
+func idleGoroutines(t *testing.T, m *mounted) int {
+	t.Helper()
+	least := daemonGoroutines(t, m)
+	for range 4 {
+		time.Sleep(20 * time.Millisecond)
+		least = min(least, daemonGoroutines(t, m))
+	}
+	return least
+}
+
+// daemonGoroutines asks a daemon for its goroutine count: SIGUSR1 makes it
+// log a status line.
+func daemonGoroutines(t *testing.T, m *mounted) int {
+	t.Helper()
+	const marker = "msg=status "
+	seen := strings.Count(m.stderr.String(), marker)
+	if err := m.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		t.Fatalf("SIGUSR1: %v", err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		out := m.stderr.String()
+		if strings.Count(out, marker) <= seen {
+			continue
+		}
+		line := out[strings.LastIndex(out, marker):]
+		if i := strings.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i]
+		}
+		_, rest, _ := strings.Cut(line, "goroutines=")
+		var n int
+		if _, err := fmt.Sscanf(rest, "%d", &n); err != nil {
+			t.Fatalf("status line %q: %v", line, err)
+		}
+		return n
+	}
+	t.Fatalf("no status line 5s after SIGUSR1:\n%s", m.stderr.String())
+	return 0
 }
 
 // fdTargets lists what a process's descriptors point at.

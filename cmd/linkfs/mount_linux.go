@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -230,6 +232,8 @@ func serve(ctx context.Context, o mountOptions, source, mountpoint string, stder
 	}
 	logger.Info("mounted", "source", source, "mountpoint", mountpoint, "create", string(tree.CreateFormat()), "ro", o.readOnly)
 	ready(nil)
+	stopStatus := logStatusOnSIGUSR1(logger)
+	defer stopStatus()
 	done := make(chan struct{})
 	go func() { m.Wait(); close(done) }()
 	select {
@@ -247,6 +251,33 @@ func serve(ctx context.Context, o mountOptions, source, mountpoint string, stder
 	}
 	<-done
 	return nil
+}
+
+// logStatusOnSIGUSR1 logs the daemon's goroutine count and open
+// descriptors each time it gets SIGUSR1 (`kill -USR1 PID`), so leaks can
+// be watched on a live mount. It returns the function that stops it.
+func logStatusOnSIGUSR1(logger *slog.Logger) func() {
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	quit := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-usr1:
+				fds, err := os.ReadDir("/proc/self/fd")
+				if err != nil {
+					logger.Warn("status: cannot count descriptors", "err", err)
+				}
+				logger.Info("status", "goroutines", runtime.NumGoroutine(), "fds", len(fds))
+			case <-quit:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(usr1)
+		close(quit)
+	}
 }
 
 // readyReporter returns the function that tells a waiting parent (with
