@@ -461,8 +461,15 @@ func (t *Tree) xattrOp(rel string, fn func(xpath string, follow bool) error) err
 	}
 	dir, name := splitRel(rel)
 	return t.withDir(dir, func(dirfd int) error {
+		// Most presented names are stored names: try that first (ls -l
+		// asks for security.selinux on every entry), and resolve the
+		// stored name of a shortcut only when the name is not there.
+		err := fn(fmt.Sprintf("/proc/self/fd/%d/%s", dirfd, name), false)
+		if !errors.Is(err, unix.ENOENT) {
+			return err
+		}
 		n, err := t.resolveStored(dirfd, dir, name)
-		if err != nil {
+		if err != nil || n.Stored == name {
 			return err
 		}
 		return fn(fmt.Sprintf("/proc/self/fd/%d/%s", dirfd, n.Stored), false)

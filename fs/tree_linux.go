@@ -296,9 +296,9 @@ func (t *Tree) present(dirRel string, e *Entry) (string, error) {
 	return t.cfg.Mapper.POSIXTarget(e.Link, depth)
 }
 
-// ReadDir lists the directory dirRel as presented: links that the type
-// alone reveals as DT_LNK, shortcuts under their logical names, and files
-// that might be content links as DT_UNKNOWN so the reader looks them up.
+// ReadDir lists the directory dirRel as presented, each entry with its
+// presented type (a content link is a symlink) and shortcuts under their
+// logical names.
 func (t *Tree) ReadDir(dirRel string) ([]DirEntry, error) {
 	fd, err := t.openBeneath(dirRel, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC)
 	if errors.Is(err, unix.ELOOP) && t.caps.reparse && dirRel != "" {
@@ -323,31 +323,29 @@ func (t *Tree) ReadDir(dirRel string) ([]DirEntry, error) {
 	}
 	out := make([]DirEntry, 0, len(raw))
 	for _, d := range raw {
-		switch {
-		case d.Type == unix.DT_LNK && t.caps.reparse:
-			// ntfs-3g lists every reparse point as a symlink, also the
-			// ones linkfs shows as plain files: a lookup decides.
-			d.Type = 0
-		case d.Type == unix.DT_LNK:
-			d.Type = unix.S_IFLNK
-		case d.Type == unix.DT_DIR:
-			// ntfs-3g lists junctions and directory symlinks as
-			// directories when it cannot resolve them.
-			d.Type = unix.S_IFDIR
-			if t.caps.reparse {
-				d.Type = 0
-			}
-		case d.Type == unix.DT_REG || d.Type == unix.DT_UNKNOWN:
-			d.Type = 0
-			if logical, ok := logicalName(d.Name); ok && !names[logical] {
-				if n, err := t.nodeAt(fd, dirRel, d.Name); err == nil && n.IsLink() && isShortcutFormat(n.Entry.Format) {
-					d.Name, d.Type = logical, unix.S_IFLNK
-				}
-			}
-		default:
-			d.Type = dtToMode(d.Type)
+		// On a plain source the listing's type is the truth for all but
+		// regular files (which may be content links). On ntfs-3g it is not
+		// even that: every reparse point is listed as DT_LNK, a junction
+		// ntfs-3g cannot resolve as DT_DIR.
+		if !t.caps.reparse && d.Type != unix.DT_REG && d.Type != unix.DT_UNKNOWN {
+			out = append(out, DirEntry{Name: d.Name, Ino: d.Ino, Type: dtToMode(d.Type)})
+			continue
 		}
-		out = append(out, DirEntry(d))
+		// Classify the entry here, from the directory already open: one
+		// fstatat and a cached classification in the daemon cost far less
+		// than the FUSE lookup per entry a DT_UNKNOWN would make find or
+		// ls send, and the type comes out exact.
+		n, err := t.nodeAt(fd, dirRel, d.Name)
+		if err != nil {
+			// Gone or unreadable since the listing: a lookup will say.
+			out = append(out, DirEntry{Name: d.Name, Ino: d.Ino})
+			continue
+		}
+		name := d.Name
+		if logical, ok := logicalName(d.Name); ok && !names[logical] && n.IsLink() && isShortcutFormat(n.Entry.Format) {
+			name = logical
+		}
+		out = append(out, DirEntry{Name: name, Ino: n.Attr.Ino, Type: n.Attr.Mode & ModeType})
 	}
 	return out, nil
 }
@@ -401,6 +399,8 @@ func readDirents(fd int) ([]rawDirent, error) {
 
 func dtToMode(dt uint32) uint32 {
 	switch dt {
+	case unix.DT_LNK:
+		return unix.S_IFLNK
 	case unix.DT_FIFO:
 		return unix.S_IFIFO
 	case unix.DT_CHR:

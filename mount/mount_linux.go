@@ -69,6 +69,10 @@ func Mount(opts Options) (*Mounted, error) {
 		// daemon usually runs as root and must not be the one deciding.
 		Options:     []string{"default_permissions"},
 		EnableLocks: true,
+		// The kernel then enforces the source's POSIX ACLs too (with
+		// default_permissions alone it checks mode bits only), and caches
+		// them per inode instead of asking for two xattrs on every ls -l.
+		EnableAcl: true,
 		// Directory listings are read with plain readdir: the entry types
 		// are known without a lookup per entry, which keeps find fast.
 		DisableReadDirPlus: true,
