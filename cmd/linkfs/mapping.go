@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"strings"
 
 	"github.com/linkfs/linkfs/translate"
 )
@@ -35,4 +36,20 @@ func (m *mappingFlags) mapper() (*translate.Mapper, error) {
 		mp.Drives = append(mp.Drives, dm)
 	}
 	return mp, nil
+}
+
+// parseReadList parses a --read value: comma-separated format names.
+func parseReadList(list string) (map[translate.Format]bool, error) {
+	read := map[translate.Format]bool{}
+	for _, name := range strings.Split(list, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		f, err := translate.ParseFormat(name)
+		if err != nil || f == translate.None {
+			return nil, usagef("--read: unknown format %q", name)
+		}
+		read[f] = true
+	}
+	return read, nil
 }

@@ -160,16 +160,9 @@ func (o *mountOptions) treeConfig(source string, logger *slog.Logger) (fs.Config
 	if err != nil {
 		return fs.Config{}, usagef("--create: %v", err)
 	}
-	read := map[translate.Format]bool{}
-	for _, name := range strings.Split(o.read, ",") {
-		if name = strings.TrimSpace(name); name == "" {
-			continue
-		}
-		f, err := translate.ParseFormat(name)
-		if err != nil || f == translate.None {
-			return fs.Config{}, usagef("--read: unknown format %q", name)
-		}
-		read[f] = true
+	read, err := parseReadList(o.read)
+	if err != nil {
+		return fs.Config{}, err
 	}
 	return fs.Config{Source: source, Mapper: m, Read: read, Create: create, ReadOnly: o.readOnly, Logger: logger}, nil
 }
