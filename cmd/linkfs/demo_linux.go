@@ -105,7 +105,11 @@ func runDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (e
 			break
 		}
 	}
-	fmt.Fprintf(stdout, "\nInspect the stored bytes with: linkfs inspect --json %s/*\n", tree.root)
+	if opts.keep {
+		fmt.Fprintf(stdout, "\nInspect the stored bytes with: linkfs inspect --json %s/*\n", tree.root)
+	} else {
+		fmt.Fprintln(stdout, "\nThe tree is removed now; run with --keep to inspect its stored bytes afterwards (linkfs inspect --json).")
+	}
 	return nil
 }
 
