@@ -614,3 +614,30 @@ func testLifecycleDebug(t *testing.T, b backend) {
 		t.Errorf("--debug log has no %s request:\n%s", op, log)
 	}
 }
+
+// TestLifecycleLogFile checks that --log-file receives the daemon's log,
+// also once it has detached with --daemon.
+func TestLifecycleLogFile(t *testing.T) {
+	requireFUSE(t)
+	src := t.TempDir()
+	mnt := newMountDir(t)
+	logFile := filepath.Join(t.TempDir(), "linkfs.log")
+	if _, stderr, code := linkfs(t, "mount", "--daemon", "--log-file", logFile, src, mnt); code != 0 {
+		t.Fatalf("mount --daemon --log-file: exit %d: %s", code, stderr)
+	}
+	t.Cleanup(func() { forceUnmount(t, mnt) })
+	if _, _, code := linkfs(t, "unmount", mnt); code != 0 {
+		t.Errorf("unmount: exit %d", code)
+	}
+	var log []byte
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if log, _ = os.ReadFile(logFile); strings.Contains(string(log), "unmounted from outside") {
+			break
+		}
+	}
+	for _, want := range []string{"msg=mounted", "unmounted from outside"} {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("--log-file lacks %q:\n%s", want, log)
+		}
+	}
+}

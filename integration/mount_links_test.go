@@ -219,6 +219,17 @@ func testMountPlainLinks(t *testing.T, b backend) {
 		"music":    {target: "docs"},
 		"cookie":   {},
 	})
+
+	// The path mapping flags: the style, and a drive map that wins over it.
+	m3 := mountT(t, src, b.with("--style", "cygwin", "--read", "shell-link,cygwin-cookie")...)
+	checkMountedLinks(t, m3.dir, map[string]wantLink{
+		"cookie-abs": {target: "/cygdrive/c/Users"},
+		"explorer":   {target: "/cygdrive/c/test/a.txt"},
+	})
+	m4 := mountT(t, src, b.with("--drive", "C:=/win/c", "--automount-root", "/drives")...)
+	checkMountedLinks(t, m4.dir, map[string]wantLink{"cookie-abs": {target: "/win/c/Users"}})
+	m5 := mountT(t, src, b.with("--automount-root", "/drives")...)
+	checkMountedLinks(t, m5.dir, map[string]wantLink{"cookie-abs": {target: "/drives/c/Users"}})
 }
 
 // TestMountPassthrough checks that what is not a link passes through
