@@ -340,25 +340,5 @@ func daemonize(args []string, stderr io.Writer) error {
 	return errors.New(line)
 }
 
-func runUnmountArgs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	flags := newFlagSet("unmount", "unmount MOUNTPOINT...", stderr)
-	pos, err := parseInterspersed(flags, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) == 0 {
-		flags.Usage()
-		return usagef("no MOUNTPOINT given")
-	}
-	failed := 0
-	for _, dir := range pos {
-		if err := mount.Unmount(dir); err != nil {
-			fmt.Fprintf(stderr, "linkfs unmount: %v\n", err)
-			failed++
-		}
-	}
-	if failed > 0 {
-		return &partialError{failed: failed}
-	}
-	return nil
-}
+// unmountSynopsis names what linkfs unmount takes here.
+const unmountSynopsis = "unmount MOUNTPOINT..."
