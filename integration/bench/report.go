@@ -168,19 +168,18 @@ func (b *bench) report(w io.Writer) {
 	}
 	writeTable(w, table)
 
-	fmt.Fprintf(w, "\nSymlinks seen:")
+	var seen, rss []string
 	for _, t := range b.targets {
-		fmt.Fprintf(w, " %s %d,", t.name, len(t.links))
-	}
-	fmt.Fprintf(w, " of %d entries (readlink every link reads that many; the native-symlink row reads %d everywhere).\n", len(b.targets[0].entries), len(b.nativeLinks))
-
-	fmt.Fprintf(w, "\nPeak RSS of each daemon (VmHWM at the end of the run):")
-	for _, t := range b.targets {
-		if rss, ok := b.rss[t.name]; ok {
-			fmt.Fprintf(w, " %s %.1f MiB,", t.name, float64(rss)/(1<<20))
+		seen = append(seen, fmt.Sprintf("%s %d", t.name, len(t.links)))
+		if r, ok := b.rss[t.name]; ok {
+			rss = append(rss, fmt.Sprintf("%s %.1f MiB", t.name, float64(r)/(1<<20)))
 		}
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "\nSymlinks seen: %s, of %d entries (readlink every link reads that many; the native-symlink row reads %d everywhere).\n",
+		strings.Join(seen, ", "), len(b.targets[0].entries), len(b.nativeLinks))
+	if len(rss) > 0 {
+		fmt.Fprintf(w, "\nPeak RSS of each daemon (VmHWM at the end of the run): %s.\n", strings.Join(rss, ", "))
+	}
 
 	fmt.Fprintf(w, "\nDaemons: linkfs `linkfs mount%s` (linkfs-raw adds `--read \"\"`: every entry as stored);"+
 		" loopback is go-fuse's example/loopback with its defaults (`-q`: entry and attribute TTL 1s, no negative-entry TTL, readdirplus, xattrs on);"+
