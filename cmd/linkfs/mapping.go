@@ -53,3 +53,18 @@ func parseReadList(list string) (map[translate.Format]bool, error) {
 	}
 	return read, nil
 }
+
+// applyMountOpt sets the path-mapping option key (a -o option of the mount
+// commands) to value.
+func (m *mappingFlags) applyMountOpt(key, value string) {
+	switch key {
+	case "style":
+		m.style = value
+	case "automount_root", "automount-root":
+		m.automountRoot = value
+	case "drive":
+		m.drives = append(m.drives, value)
+	case "distro":
+		m.distro = value
+	}
+}

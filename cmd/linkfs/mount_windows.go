@@ -87,14 +87,8 @@ func (o *mountOptions) applyMountOpts() error {
 				o.create = value
 			case "read":
 				o.read = strings.ReplaceAll(value, "+", ",")
-			case "style":
-				o.mapping.style = value
-			case "automount_root":
-				o.mapping.automountRoot = value
-			case "drive":
-				o.mapping.drives = append(o.mapping.drives, value)
-			case "distro":
-				o.mapping.distro = value
+			case "style", "automount_root", "automount-root", "drive", "distro":
+				o.mapping.applyMountOpt(key, value)
 			case "cache_timeout":
 				o.cacheTimeout, err = time.ParseDuration(value)
 			default:
