@@ -4,8 +4,11 @@ package mount
 
 import (
 	"context"
+	"hash/fnv"
 	"log/slog"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
@@ -13,9 +16,10 @@ import (
 	"github.com/linkfs/linkfs/fs"
 )
 
-// node is one inode of the mount. It holds no state of its own: every
-// operation asks fs.Tree about the path go-fuse knows for it, so a change
-// on the source is seen as soon as the kernel's caches expire.
+// node is one inode of the mount. It caches nothing of the source: every
+// operation asks fs.Tree about the path go-fuse knows for it, and the
+// kernel's caches are dropped when the source changes (see watching) or
+// expire.
 //
 // It does not embed gofs.LoopbackNode: that node resolves joined path
 // strings and follows symlinks in intermediate components, and the daemon
@@ -24,8 +28,18 @@ import (
 // locks and FUSE passthrough behave exactly as in go-fuse's loopback.
 type node struct {
 	gofs.Inode
-	tree *fs.Tree
-	log  *slog.Logger
+	m *mountState
+
+	// For a directory: whether a watch covers its entries (see watching).
+	watched, unwatchable atomic.Bool
+	watchID              atomic.Int32
+}
+
+// mountState is what all nodes of one mount share.
+type mountState struct {
+	tree  *fs.Tree
+	log   *slog.Logger
+	watch *watching // nil: nothing is watched, everything expires
 }
 
 // rel is the node's path relative to the source root, in presented names.
@@ -46,16 +60,32 @@ func caller(ctx context.Context) fs.Caller {
 	return fs.Caller{}
 }
 
-// newChild registers the inode for a presented node. A link presented
-// over a regular file gets another generation than the file, so the kernel
-// never sees one inode change its type.
+// newChild registers the inode for a presented node. A link gets a
+// generation derived from its target: a link presented over a regular
+// file is never the file's inode changing type, and a link whose target
+// changed in place (a cookie rewritten) is a new inode to the kernel, so
+// a target the kernel cached is never shown for the new one.
 func (n *node) newChild(ctx context.Context, fn *fs.Node) *gofs.Inode {
 	gen := uint64(1)
 	if fn.IsLink() {
-		gen = 2
+		h := fnv.New64a()
+		h.Write([]byte(fn.Target))
+		gen = h.Sum64() | 2
 	}
 	id := gofs.StableAttr{Mode: fn.Attr.Mode & syscall.S_IFMT, Ino: fn.Attr.Ino, Gen: gen}
-	return n.NewInode(ctx, &node{tree: n.tree, log: n.log}, id)
+	return n.NewInode(ctx, &node{m: n.m}, id)
+}
+
+// parentDir is the directory whose watch covers n's attributes: its
+// parent, or the root itself (its own watch reports its attributes).
+func (n *node) parentDir() *node {
+	if n.IsRoot() {
+		return n
+	}
+	if _, p := n.Parent(); p != nil {
+		return p.Operations().(*node)
+	}
+	return nil
 }
 
 func fillAttr(out *fuse.Attr, a *fs.Attr) {
@@ -75,11 +105,14 @@ func fillAttr(out *fuse.Attr, a *fs.Attr) {
 var _ = (gofs.NodeLookuper)((*node)(nil))
 
 func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	fn, err := n.tree.Lookup(n.rel(), name)
+	n.m.watch.watch(n)
+	epoch := n.m.watch.start()
+	fn, err := n.m.tree.Lookup(n.rel(), name)
 	if err != nil {
 		return nil, toErrno(err)
 	}
 	fillAttr(&out.Attr, &fn.Attr)
+	n.m.watch.entryTimeouts(n, epoch, out)
 	return n.newChild(ctx, &fn), 0
 }
 
@@ -89,11 +122,15 @@ func (n *node) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOu
 	if fga, ok := fh.(gofs.FileGetattrer); ok {
 		return fga.Getattr(ctx, out)
 	}
-	fn, err := n.tree.Getattr(n.rel())
+	epoch := n.m.watch.start()
+	fn, err := n.m.tree.Getattr(n.rel())
 	if err != nil {
 		return toErrno(err)
 	}
 	fillAttr(&out.Attr, &fn.Attr)
+	if n.m.watch.coversAttr(n.parentDir(), epoch, &out.Attr) {
+		out.SetTimeout(n.m.watch.ttl)
+	}
 	return 0
 }
 
@@ -108,7 +145,7 @@ func (n *node) Statx(ctx context.Context, fh gofs.FileHandle, flags uint32, mask
 var _ = (gofs.NodeReadlinker)((*node)(nil))
 
 func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
-	target, err := n.tree.Readlink(n.rel())
+	target, err := n.m.tree.Readlink(n.rel())
 	if err != nil {
 		return nil, staleIf(toErrno(err), syscall.EINVAL)
 	}
@@ -129,10 +166,64 @@ func staleIf(errno, stale syscall.Errno) syscall.Errno {
 
 var _ = (gofs.NodeOpendirHandler)((*node)(nil))
 
+// OpendirHandle opens a listing that is read from the source only when
+// the kernel asks for entries. FOPEN_CACHE_DIR lets the kernel cache it;
+// for a watched directory FOPEN_KEEP_CACHE keeps it across opendirs until
+// the source changes, so a second find or ls reads nothing from here.
 func (n *node) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	entries, err := n.tree.ReadDir(n.rel())
+	open := uint32(fuse.FOPEN_CACHE_DIR)
+	if n.m.watch.watch(n) {
+		open |= fuse.FOPEN_KEEP_CACHE
+	}
+	return &listing{dir: n}, open, 0
+}
+
+// listing is an open directory; it reads the source on the first readdir.
+type listing struct {
+	dir     *node
+	entries gofs.DirStream
+}
+
+var _ = (gofs.FileReaddirenter)((*listing)(nil))
+
+func (l *listing) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Errno) {
+	if l.entries == nil {
+		if errno := l.read(); errno != 0 {
+			return nil, errno
+		}
+	}
+	if !l.entries.HasNext() {
+		return nil, 0
+	}
+	e, errno := l.entries.Next()
+	return &e, errno
+}
+
+var _ = (gofs.FileSeekdirer)((*listing)(nil))
+
+func (l *listing) Seekdir(ctx context.Context, off uint64) syscall.Errno {
+	if l.entries == nil {
+		if errno := l.read(); errno != 0 {
+			return errno
+		}
+	}
+	return l.entries.(gofs.FileSeekdirer).Seekdir(ctx, off)
+}
+
+// staleListingDelay is how long after a listing raced a change on the
+// source it is dropped again from the kernel's cache: the drop the change
+// caused may have reached the kernel before the listing did.
+const staleListingDelay = 50 * time.Millisecond
+
+func (l *listing) read() syscall.Errno {
+	n := l.dir
+	epoch := n.m.watch.start()
+	entries, err := n.m.tree.ReadDir(n.rel())
 	if err != nil {
-		return nil, 0, toErrno(err)
+		return toErrno(err)
+	}
+	if n.m.watch != nil && !n.m.watch.covers(n, epoch) {
+		time.AfterFunc(staleListingDelay, func() { n.NotifyContent(0, 0) })
 	}
 	// FUSE leaves "." and ".." to the file system, as getdents lists them.
 	parentIno := n.StableAttr().Ino
@@ -146,16 +237,15 @@ func (n *node) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle
 	for _, e := range entries {
 		list = append(list, fuse.DirEntry{Name: e.Name, Ino: e.Ino, Mode: e.Type})
 	}
-	// FOPEN_CACHE_DIR lets the kernel serve this listing from its cache
-	// while the directory stays open; each opendir refreshes it.
-	return gofs.NewListDirStream(list).(gofs.FileHandle), fuse.FOPEN_CACHE_DIR, 0
+	l.entries = gofs.NewListDirStream(list)
+	return 0
 }
 
 var _ = (gofs.NodeOpener)((*node)(nil))
 
 func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	flags &^= syscall.O_APPEND | fuse.FMODE_EXEC
-	f, err := n.tree.Open(n.rel(), int(flags))
+	f, err := n.m.tree.Open(n.rel(), int(flags))
 	if err != nil {
 		return nil, 0, staleIf(toErrno(err), syscall.ELOOP)
 	}
@@ -166,7 +256,7 @@ var _ = (gofs.NodeCreater)((*node)(nil))
 
 func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
 	flags &^= syscall.O_APPEND
-	f, fn, err := n.tree.Create(n.rel(), name, int(flags), mode, caller(ctx))
+	f, fn, err := n.m.tree.Create(n.rel(), name, int(flags), mode, caller(ctx))
 	if err != nil {
 		return nil, nil, 0, toErrno(err)
 	}
@@ -178,7 +268,7 @@ var _ = (gofs.NodeTmpfiler)((*node)(nil))
 
 func (n *node) Tmpfile(ctx context.Context, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
 	flags &^= syscall.O_APPEND
-	f, attr, err := n.tree.Tmpfile(n.rel(), int(flags), mode, caller(ctx))
+	f, attr, err := n.m.tree.Tmpfile(n.rel(), int(flags), mode, caller(ctx))
 	if err != nil {
 		return nil, nil, 0, toErrno(err)
 	}
@@ -190,10 +280,10 @@ func (n *node) Tmpfile(ctx context.Context, flags uint32, mode uint32, out *fuse
 var _ = (gofs.NodeSymlinker)((*node)(nil))
 
 func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	fn, err := n.tree.Symlink(n.rel(), name, target, caller(ctx))
+	fn, err := n.m.tree.Symlink(n.rel(), name, target, caller(ctx))
 	if err != nil {
 		if errno := toErrno(err); errno == syscall.EINVAL || errno == syscall.EIO {
-			n.log.Warn("symlink refused", "op", "symlink", "path", n.child(name), "target", target, "err", err)
+			n.m.log.Warn("symlink refused", "op", "symlink", "path", n.child(name), "target", target, "err", err)
 		}
 		return nil, toErrno(err)
 	}
@@ -204,7 +294,7 @@ func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.Entry
 var _ = (gofs.NodeMkdirer)((*node)(nil))
 
 func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	fn, err := n.tree.Mkdir(n.rel(), name, mode, caller(ctx))
+	fn, err := n.m.tree.Mkdir(n.rel(), name, mode, caller(ctx))
 	if err != nil {
 		return nil, toErrno(err)
 	}
@@ -215,7 +305,7 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 var _ = (gofs.NodeMknoder)((*node)(nil))
 
 func (n *node) Mknod(ctx context.Context, name string, mode, rdev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	fn, err := n.tree.Mknod(n.rel(), name, mode, uint64(rdev), caller(ctx))
+	fn, err := n.m.tree.Mknod(n.rel(), name, mode, uint64(rdev), caller(ctx))
 	if err != nil {
 		return nil, toErrno(err)
 	}
@@ -230,7 +320,7 @@ func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string,
 	if !ok {
 		return nil, syscall.EXDEV
 	}
-	fn, err := n.tree.Link(src.rel(), n.rel(), name)
+	fn, err := n.m.tree.Link(src.rel(), n.rel(), name)
 	if err != nil {
 		return nil, toErrno(err)
 	}
@@ -241,13 +331,13 @@ func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string,
 var _ = (gofs.NodeUnlinker)((*node)(nil))
 
 func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
-	return toErrno(n.tree.Unlink(n.rel(), name))
+	return toErrno(n.m.tree.Unlink(n.rel(), name))
 }
 
 var _ = (gofs.NodeRmdirer)((*node)(nil))
 
 func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
-	return toErrno(n.tree.Rmdir(n.rel(), name))
+	return toErrno(n.m.tree.Rmdir(n.rel(), name))
 }
 
 var _ = (gofs.NodeRenamer)((*node)(nil))
@@ -257,7 +347,7 @@ func (n *node) Rename(ctx context.Context, name string, newParent gofs.InodeEmbe
 	if !ok {
 		return syscall.EXDEV
 	}
-	return toErrno(n.tree.Rename(n.rel(), name, dst.rel(), newName, flags))
+	return toErrno(n.m.tree.Rename(n.rel(), name, dst.rel(), newName, flags))
 }
 
 var _ = (gofs.NodeSetattrer)((*node)(nil))
@@ -281,7 +371,7 @@ func (n *node) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttr
 	}
 	ch.Atime = setattrTime(in, fuse.FATTR_ATIME, fuse.FATTR_ATIME_NOW, in.Atime, in.Atimensec)
 	ch.Mtime = setattrTime(in, fuse.FATTR_MTIME, fuse.FATTR_MTIME_NOW, in.Mtime, in.Mtimensec)
-	fn, err := n.tree.Setattr(n.rel(), ch)
+	fn, err := n.m.tree.Setattr(n.rel(), ch)
 	if err != nil {
 		return toErrno(err)
 	}
@@ -302,33 +392,33 @@ func setattrTime(in *fuse.SetAttrIn, set, now uint32, sec uint64, nsec uint32) *
 var _ = (gofs.NodeGetxattrer)((*node)(nil))
 
 func (n *node) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
-	sz, err := n.tree.Getxattr(n.rel(), attr, dest)
+	sz, err := n.m.tree.Getxattr(n.rel(), attr, dest)
 	return uint32(sz), toErrno(err)
 }
 
 var _ = (gofs.NodeListxattrer)((*node)(nil))
 
 func (n *node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
-	sz, err := n.tree.Listxattr(n.rel(), dest)
+	sz, err := n.m.tree.Listxattr(n.rel(), dest)
 	return uint32(sz), toErrno(err)
 }
 
 var _ = (gofs.NodeSetxattrer)((*node)(nil))
 
 func (n *node) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
-	return toErrno(n.tree.Setxattr(n.rel(), attr, data, int(flags)))
+	return toErrno(n.m.tree.Setxattr(n.rel(), attr, data, int(flags)))
 }
 
 var _ = (gofs.NodeRemovexattrer)((*node)(nil))
 
 func (n *node) Removexattr(ctx context.Context, attr string) syscall.Errno {
-	return toErrno(n.tree.Removexattr(n.rel(), attr))
+	return toErrno(n.m.tree.Removexattr(n.rel(), attr))
 }
 
 var _ = (gofs.NodeStatfser)((*node)(nil))
 
 func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
-	st, err := n.tree.Statfs()
+	st, err := n.m.tree.Statfs()
 	if err != nil {
 		return toErrno(err)
 	}

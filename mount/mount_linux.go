@@ -27,9 +27,14 @@ type Options struct {
 	// itself (default_permissions), so the daemon running as root never
 	// grants what the source would refuse.
 	AllowOther bool
-	// CacheTimeout is how long the kernel may trust entries and attributes;
-	// a change on the source shows through the mount after at most this.
+	// CacheTimeout is how long the kernel may trust entries and attributes
+	// no watch covers; a change on the source shows after at most this.
 	CacheTimeout time.Duration
+	// Watch watches the source (inotify) and drops what the kernel cached
+	// when it changes, so what a watch covers is cached for WatchTimeout.
+	// Directories on file systems inotify cannot follow are not watched.
+	Watch        bool
+	WatchTimeout time.Duration
 	// Debug logs every FUSE operation.
 	Debug  bool
 	Logger *slog.Logger
@@ -40,6 +45,7 @@ type Options struct {
 // Mounted is a running mount.
 type Mounted struct {
 	server *fuse.Server
+	watch  *watching
 	other  served // the mount of another backend than go-fuse
 	dir    string
 }
@@ -61,6 +67,10 @@ func Mount(opts Options) (*Mounted, error) {
 		return &Mounted{other: other, dir: dir}, nil
 	}
 	timeout := opts.CacheTimeout
+	state := &mountState{tree: opts.Tree, log: opts.Logger}
+	if opts.Watch {
+		state.watch = watchSource(opts)
+	}
 	mo := fuse.MountOptions{
 		FsName:     opts.Tree.Source(),
 		Name:       "linkfs",
@@ -76,14 +86,17 @@ func Mount(opts Options) (*Mounted, error) {
 		// Directory listings are read with plain readdir: the entry types
 		// are known without a lookup per entry, which keeps find fast.
 		DisableReadDirPlus: true,
-		DirectMount:        true,
-		Debug:              opts.Debug,
-		Logger:             slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
+		// Link targets stay cached until the source changes them (the
+		// watch drops them) or the link is looked up anew (see newChild).
+		EnableSymlinkCaching: state.watch != nil,
+		DirectMount:          true,
+		Debug:                opts.Debug,
+		Logger:               slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
 	}
 	if opts.Tree.ReadOnly() {
 		mo.Options = append(mo.Options, "ro")
 	}
-	root := &node{tree: opts.Tree, log: opts.Logger}
+	root := &node{m: state}
 	server, err := gofs.Mount(dir, root, &gofs.Options{
 		MountOptions:    mo,
 		EntryTimeout:    &timeout,
@@ -93,10 +106,39 @@ func Mount(opts Options) (*Mounted, error) {
 		Logger:          mo.Logger,
 	})
 	if err != nil {
+		if state.watch != nil {
+			state.watch.close()
+		}
 		return nil, fmt.Errorf("mount %s on %s: %w", opts.Tree.Source(), dir, err)
 	}
-	return &Mounted{server: server, dir: dir}, nil
+	if state.watch != nil {
+		state.watch.watch(root)
+		go state.watch.run()
+	}
+	return &Mounted{server: server, watch: state.watch, dir: dir}, nil
 }
+
+// watchSource starts watching the source root, or returns nil (logged)
+// when its file system cannot be watched: the mount then caches entries
+// for CacheTimeout only.
+func watchSource(opts Options) *watching {
+	wt, err := newWatching(opts.Tree, opts.WatchTimeout, opts.Logger)
+	if err == nil {
+		_, err = wt.w.Watch("")
+		if err != nil {
+			wt.close()
+		}
+	}
+	if err != nil {
+		opts.Logger.Info("source not watched; entries expire after --cache-timeout", "path", opts.Tree.Source(), "err", err)
+		return nil
+	}
+	return wt
+}
+
+// Watching reports whether a watch on the source drops the kernel's
+// caches when it changes (see Options.Watch).
+func (m *Mounted) Watching() bool { return m.watch != nil }
 
 // Wait blocks until the file system is unmounted.
 func (m *Mounted) Wait() {
@@ -105,6 +147,9 @@ func (m *Mounted) Wait() {
 		return
 	}
 	m.server.Wait()
+	if m.watch != nil {
+		m.watch.close()
+	}
 }
 
 // Unmount unmounts once; a busy mount is an error (see Detach). Without

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -34,6 +35,8 @@ type mountOptions struct {
 	debug        bool
 	daemon       bool
 	cacheTimeout time.Duration
+	watch        bool
+	watchTimeout time.Duration
 	logFile      string
 	mountOpts    listFlag // -o, the mount(8) helper convention
 	backend      string
@@ -49,10 +52,12 @@ func (o *mountOptions) register(flags *flag.FlagSet) {
 	flags.BoolVar(&o.allowOther, "allow-other", false, "let other users use the mount (the kernel checks permissions)")
 	flags.BoolVar(&o.debug, "debug", false, "log every FUSE operation")
 	flags.BoolVar(&o.daemon, "daemon", false, "detach once the mount is ready; exit 0 only then")
-	flags.DurationVar(&o.cacheTimeout, "cache-timeout", time.Second, "how long the kernel caches entries and attributes; changes made directly on SOURCE show after at most this")
+	flags.DurationVar(&o.cacheTimeout, "cache-timeout", time.Second, "how long the kernel caches entries and attributes no watch covers; changes made directly on SOURCE show after at most this")
+	flags.BoolVar(&o.watch, "watch", true, "watch SOURCE (inotify) and drop cached entries as soon as it changes, so the kernel may cache what is unchanged for --watch-timeout (directories on network file systems are not watched)")
+	flags.DurationVar(&o.watchTimeout, "watch-timeout", time.Hour, "how long the kernel caches entries, attributes, listings and link targets a watch covers")
 	flags.StringVar(&o.logFile, "log-file", "", "append logs to this file (default: standard error; discarded with --daemon)")
 	flags.StringVar(&o.backend, "backend", string(mount.BackendGoFUSE), "FUSE library serving the mount: gofuse, or cgofuse (the adapter Windows uses; needs a binary built with -tags cgofuse,fuse3)")
-	flags.Var(&o.mountOpts, "o", "mount options, comma-separated, as in fstab: ro, allow_other, create=FMT, read=FMT+FMT, style=, automount_root=, drive=X:=DIR, distro=, cache_timeout=, backend=, debug")
+	flags.Var(&o.mountOpts, "o", "mount options, comma-separated, as in fstab: ro, allow_other, create=FMT, read=FMT+FMT, style=, automount_root=, drive=X:=DIR, distro=, cache_timeout=, watch=, watch_timeout=, backend=, debug")
 }
 
 func defaultReadList() string {
@@ -111,6 +116,12 @@ func (o *mountOptions) applyMountOpts() error {
 				o.backend = value
 			case "cache_timeout", "cache-timeout":
 				o.cacheTimeout, err = time.ParseDuration(value)
+			case "watch":
+				o.watch, err = strconv.ParseBool(value)
+			case "nowatch":
+				o.watch = false
+			case "watch_timeout", "watch-timeout":
+				o.watchTimeout, err = time.ParseDuration(value)
 			case "defaults", "dev", "nodev", "suid", "nosuid", "exec", "noexec", "auto", "noauto",
 				"user", "users", "nouser", "nofail", "_netdev", "default_permissions", "atime", "noatime", "relatime":
 				// Generic mount(8) options: handled by mount(8) or always on.
@@ -132,6 +143,7 @@ func (o *mountOptions) applyMountOpts() error {
 var valuedMountOpts = map[string]bool{
 	"create": true, "read": true, "style": true, "automount_root": true, "automount-root": true,
 	"drive": true, "distro": true, "cache_timeout": true, "cache-timeout": true, "backend": true,
+	"watch": true, "watch_timeout": true, "watch-timeout": true,
 }
 
 // splitMountOpts splits on commas; a drive map's value holds none.
@@ -211,13 +223,13 @@ func serve(ctx context.Context, o mountOptions, source, mountpoint string, stder
 	defer tree.Close()
 	m, err := mount.Mount(mount.Options{
 		Tree: tree, Mountpoint: mountpoint, AllowOther: o.allowOther,
-		CacheTimeout: o.cacheTimeout, Debug: o.debug, Logger: logger,
-		Backend: mount.Backend(o.backend),
+		CacheTimeout: o.cacheTimeout, Watch: o.watch, WatchTimeout: o.watchTimeout,
+		Debug: o.debug, Logger: logger, Backend: mount.Backend(o.backend),
 	})
 	if err != nil {
 		return err
 	}
-	logger.Info("mounted", "source", source, "mountpoint", mountpoint, "create", string(tree.CreateFormat()), "ro", o.readOnly)
+	logger.Info("mounted", "source", source, "mountpoint", mountpoint, "create", string(tree.CreateFormat()), "ro", o.readOnly, "watch", m.Watching())
 	ready(nil)
 	stopStatus := logStatusOnSIGUSR1(logger)
 	defer stopStatus()
