@@ -129,7 +129,9 @@ func TestFaultSourceChanges(t *testing.T) {
 	})
 }
 
-func testSourceChanges(t *testing.T, w *sourceWriter) {
+// testSourceChanges mounts with args, by default a short cache timeout
+// and no watch: the changes then show only because the caches expire.
+func testSourceChanges(t *testing.T, w *sourceWriter, args ...string) {
 	if err := os.MkdirAll(w.path("docs/sub"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +139,10 @@ func testSourceChanges(t *testing.T, w *sourceWriter) {
 	writeFile(t, w.path("docs/sub/a.txt"), data)
 	w.makeLink(t, "link", "docs/a")
 	writeFile(t, w.path("swap"), data)
-	m := mountT(t, w.dir, "--cache-timeout", faultCacheTimeout.String())
+	if args == nil {
+		args = []string{"--watch=false", "--cache-timeout", faultCacheTimeout.String()}
+	}
+	m := mountT(t, w.dir, args...)
 	faults := 0
 
 	// A link rewritten.
