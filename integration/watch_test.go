@@ -183,18 +183,45 @@ func TestWatchEveryKindOfChange(t *testing.T) {
 	writeFile(t, filepath.Join(srcA, "file"), cookie("now a link"))
 	awaitView(t, "a file rewritten into a cookie", func() string { return observe(filepath.Join(a, "file")) }, anyState, "link:now a link")
 
-	warm()
-	if err := unix.Setxattr(filepath.Join(srcA, "plain"), "user.note", []byte("v"), 0); err != nil {
+	// security.* is what ls -l asks of every file; the mount answers it
+	// from memory once it knows the file has no xattrs. The file is held
+	// open, so the kernel keeps its inode when the entry is dropped.
+	held, err := os.Open(filepath.Join(a, "plain"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	awaitView(t, "an xattr set", func() string {
-		v := make([]byte, 16)
-		n, err := unix.Lgetxattr(filepath.Join(a, "plain"), "user.note", v)
-		if err != nil {
-			return "error:" + err.Error()
+	defer held.Close()
+	for _, name := range []string{"user.note", "security.linkfs-test"} {
+		getx := func() string {
+			v := make([]byte, 16)
+			n, err := unix.Lgetxattr(filepath.Join(a, "plain"), name, v)
+			if err != nil {
+				return "error:" + err.Error()
+			}
+			return string(v[:n])
 		}
-		return string(v[:n])
-	}, "error:"+unix.ENODATA.Error(), "v")
+		warm()
+		awaitView(t, name+" before", getx, "error:"+unix.ENODATA.Error(), "error:"+unix.ENODATA.Error())
+		awaitView(t, name+" before", getx, "error:"+unix.ENODATA.Error(), "error:"+unix.ENODATA.Error())
+		if err := unix.Setxattr(filepath.Join(srcA, "plain"), name, []byte("v"), 0); err != nil {
+			t.Fatal(err)
+		}
+		awaitView(t, name+" set on the source", getx, "error:"+unix.ENODATA.Error(), "v")
+		if err := unix.Removexattr(filepath.Join(srcA, "plain"), name); err != nil {
+			t.Fatal(err)
+		}
+		awaitView(t, name+" removed on the source", getx, "v", "error:"+unix.ENODATA.Error())
+		// And through the mount: read back at once, no event needed.
+		if err := unix.Lsetxattr(filepath.Join(a, "plain"), name, []byte("w"), 0); err != nil {
+			t.Fatal(err)
+		}
+		if got := getx(); got != "w" {
+			t.Errorf("%s set through the mount reads back as %q", name, got)
+		}
+		if err := unix.Lremovexattr(filepath.Join(a, "plain"), name); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	warm()
 	if err := os.Rename(filepath.Join(srcA, "music.lnk"), filepath.Join(src, "b", "music.lnk")); err != nil {

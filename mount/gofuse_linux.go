@@ -6,6 +6,7 @@ import (
 	"context"
 	"hash/fnv"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -33,6 +34,12 @@ type node struct {
 	// For a directory: whether a watch covers its entries (see watching).
 	watched, unwatchable atomic.Bool
 	watchID              atomic.Int32
+
+	// bare is set while the watch covers the entry and it is known to
+	// have no extended attributes; xattrEpoch counts the changes that
+	// clear it. See Getxattr.
+	bare       atomic.Bool
+	xattrEpoch atomic.Uint64
 }
 
 // mountState is what all nodes of one mount share.
@@ -391,9 +398,51 @@ func setattrTime(in *fuse.SetAttrIn, set, now uint32, sec uint64, nsec uint32) *
 
 var _ = (gofs.NodeGetxattrer)((*node)(nil))
 
+// Getxattr answers the security.selinux query ls -l makes for every file
+// (the kernel caches no xattr, only ACLs) without touching the source when
+// the watch covers an entry known to have no xattrs. Only the names
+// listxattr lists may be answered so: ntfs-3g serves system.ntfs_* names it
+// never lists.
 func (n *node) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
+	listed := strings.HasPrefix(attr, "security.") || strings.HasPrefix(attr, "system.posix_acl_")
+	if listed && n.bare.Load() {
+		return 0, syscall.ENODATA
+	}
+	epoch, xepoch := n.m.watch.start(), n.xattrEpoch.Load()
 	sz, err := n.m.tree.Getxattr(n.rel(), attr, dest)
-	return uint32(sz), toErrno(err)
+	errno := toErrno(err)
+	if listed && errno == syscall.ENODATA {
+		n.learnBare(epoch, xepoch)
+	}
+	return uint32(sz), errno
+}
+
+// learnBare sets bare if the entry lists no xattrs, and neither the
+// source (epoch) nor the mount (xepoch) changed it meanwhile.
+func (n *node) learnBare(epoch, xepoch uint64) {
+	if !n.m.watch.covers(n.parentDir(), epoch) {
+		return
+	}
+	// A file with several names is not covered (see coversAttr).
+	fn, err := n.m.tree.Getattr(n.rel())
+	if err != nil {
+		return
+	}
+	var out fuse.Attr
+	fillAttr(&out, &fn.Attr)
+	if !n.m.watch.coversAttr(n.parentDir(), epoch, &out) {
+		return
+	}
+	size, err := n.m.tree.Listxattr(n.rel(), nil)
+	if err == nil && size == 0 && n.m.watch.covers(n.parentDir(), epoch) && n.xattrEpoch.Load() == xepoch {
+		n.bare.Store(true)
+	}
+}
+
+// xattrsChanged forgets that the entry has no xattrs.
+func (n *node) xattrsChanged() {
+	n.xattrEpoch.Add(1)
+	n.bare.Store(false)
 }
 
 var _ = (gofs.NodeListxattrer)((*node)(nil))
@@ -406,12 +455,14 @@ func (n *node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errn
 var _ = (gofs.NodeSetxattrer)((*node)(nil))
 
 func (n *node) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
+	n.xattrsChanged()
 	return toErrno(n.m.tree.Setxattr(n.rel(), attr, data, int(flags)))
 }
 
 var _ = (gofs.NodeRemovexattrer)((*node)(nil))
 
 func (n *node) Removexattr(ctx context.Context, attr string) syscall.Errno {
+	n.xattrsChanged()
 	return toErrno(n.m.tree.Removexattr(n.rel(), attr))
 }
 

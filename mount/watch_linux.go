@@ -141,6 +141,7 @@ func (wt *watching) apply(batch []fs.Change) {
 			}
 			// Its own attributes (attributes only: the listing of a
 			// directory changes through events on its entries).
+			dir.xattrsChanged()
 			dir.NotifyContent(-1, 0)
 			continue
 		}
@@ -167,6 +168,7 @@ func (wt *watching) changed(dir *node, c fs.Change) {
 	if child == nil {
 		return
 	}
+	child.Operations().(*node).xattrsChanged()
 	// A regular file keeps its page cache: the mount's own writes raise
 	// these events too, and a file is read afresh at each open anyway.
 	// A link drops its cached target; a directory its cached listing.
