@@ -72,7 +72,7 @@ func caller(ctx context.Context) fs.Caller {
 // file is never the file's inode changing type, and a link whose target
 // changed in place (a cookie rewritten) is a new inode to the kernel, so
 // a target the kernel cached is never shown for the new one.
-func (n *node) newChild(ctx context.Context, fn *fs.Node) *gofs.Inode {
+func (n *node) newChild(ctx context.Context, name string, fn *fs.Node) *gofs.Inode {
 	gen := uint64(1)
 	if fn.IsLink() {
 		h := fnv.New64a()
@@ -80,6 +80,13 @@ func (n *node) newChild(ctx context.Context, fn *fs.Node) *gofs.Inode {
 		gen = h.Sum64() | 2
 	}
 	id := gofs.StableAttr{Mode: fn.Attr.Mode & syscall.S_IFMT, Ino: fn.Attr.Ino, Gen: gen}
+	// A name looked up again is most often the inode the kernel already
+	// has: reuse it rather than allocate a node go-fuse would discard.
+	if name != "" {
+		if known := n.GetChild(name); known != nil && known.StableAttr() == id {
+			return known
+		}
+	}
 	return n.NewInode(ctx, &node{m: n.m}, id)
 }
 
@@ -120,7 +127,7 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*go
 	}
 	fillAttr(&out.Attr, &fn.Attr)
 	n.m.watch.entryTimeouts(n, epoch, out)
-	return n.newChild(ctx, &fn), 0
+	return n.newChild(ctx, name, &fn), 0
 }
 
 var _ = (gofs.NodeGetattrer)((*node)(nil))
@@ -268,7 +275,7 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 		return nil, nil, 0, toErrno(err)
 	}
 	fillAttr(&out.Attr, &fn.Attr)
-	return n.newChild(ctx, &fn), gofs.NewLoopbackFileFromOS(f), 0, 0
+	return n.newChild(ctx, name, &fn), gofs.NewLoopbackFileFromOS(f), 0, 0
 }
 
 var _ = (gofs.NodeTmpfiler)((*node)(nil))
@@ -281,7 +288,7 @@ func (n *node) Tmpfile(ctx context.Context, flags uint32, mode uint32, out *fuse
 	}
 	fillAttr(&out.Attr, &attr)
 	fn := fs.Node{Attr: attr}
-	return n.newChild(ctx, &fn), gofs.NewLoopbackFileFromOS(f), 0, 0
+	return n.newChild(ctx, "", &fn), gofs.NewLoopbackFileFromOS(f), 0, 0
 }
 
 var _ = (gofs.NodeSymlinker)((*node)(nil))
@@ -295,7 +302,7 @@ func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.Entry
 		return nil, toErrno(err)
 	}
 	fillAttr(&out.Attr, &fn.Attr)
-	return n.newChild(ctx, &fn), 0
+	return n.newChild(ctx, name, &fn), 0
 }
 
 var _ = (gofs.NodeMkdirer)((*node)(nil))
@@ -306,7 +313,7 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 		return nil, toErrno(err)
 	}
 	fillAttr(&out.Attr, &fn.Attr)
-	return n.newChild(ctx, &fn), 0
+	return n.newChild(ctx, name, &fn), 0
 }
 
 var _ = (gofs.NodeMknoder)((*node)(nil))
@@ -317,7 +324,7 @@ func (n *node) Mknod(ctx context.Context, name string, mode, rdev uint32, out *f
 		return nil, toErrno(err)
 	}
 	fillAttr(&out.Attr, &fn.Attr)
-	return n.newChild(ctx, &fn), 0
+	return n.newChild(ctx, name, &fn), 0
 }
 
 var _ = (gofs.NodeLinker)((*node)(nil))
@@ -332,7 +339,7 @@ func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string,
 		return nil, toErrno(err)
 	}
 	fillAttr(&out.Attr, &fn.Attr)
-	return n.newChild(ctx, &fn), 0
+	return n.newChild(ctx, name, &fn), 0
 }
 
 var _ = (gofs.NodeUnlinker)((*node)(nil))
