@@ -316,3 +316,32 @@ func TestWatchOff(t *testing.T) {
 		t.Errorf("a --watch=false mount watches its source: %s", off.stderr.String())
 	}
 }
+
+// TestWatchListingAfterDroppedCaches drops the kernel's caches, so the
+// kernel forgets the mount's directories while their watches and kept
+// listings stay, then changes the source: the next listing must show it.
+func TestWatchListingAfterDroppedCaches(t *testing.T) {
+	requireFUSE(t)
+	const dropCaches = "/proc/sys/vm/drop_caches"
+	f, err := os.OpenFile(dropCaches, os.O_WRONLY, 0)
+	skipUnless(t, err == nil, "dropping the kernel's caches needs root")
+	f.Close()
+	src := t.TempDir()
+	if err := os.Mkdir(filepath.Join(src, "d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(src, "d", "old"), nil)
+	m := mountT(t, src, longCache...)
+	d := m.path("d")
+	for _, step := range []struct{ change, before, after string }{
+		{"new", "old", "new old"},
+		{"newer", "new old", "new newer old"},
+	} {
+		awaitView(t, "listing", listing(d), step.before, step.before)
+		if err := os.WriteFile(dropCaches, []byte("2"), 0); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(src, "d", step.change), nil)
+		awaitView(t, "listing after the caches were dropped", listing(d), step.before, step.after)
+	}
+}

@@ -40,6 +40,21 @@ type node struct {
 	// clear it. See Getxattr.
 	bare       atomic.Bool
 	xattrEpoch atomic.Uint64
+
+	// listGen counts the mount's own changes in a directory; see
+	// entriesChanged.
+	listGen atomic.Uint64
+}
+
+// entriesChanged drops the kept listing of a directory the mount itself
+// changed: the source's event would come too late for a readdir that
+// follows at once. A listing read meanwhile is not kept (listGen).
+func (n *node) entriesChanged() {
+	if n == nil || n.m.watch == nil {
+		return
+	}
+	n.listGen.Add(1)
+	n.m.watch.dropListing(n)
 }
 
 // mountState is what all nodes of one mount share.
@@ -231,13 +246,24 @@ const staleListingDelay = 50 * time.Millisecond
 
 func (l *listing) read() syscall.Errno {
 	n := l.dir
-	epoch := n.m.watch.start()
-	entries, err := n.m.tree.ReadDir(n.rel())
-	if err != nil {
-		return toErrno(err)
-	}
-	if n.m.watch != nil && !n.m.watch.covers(n, epoch) {
-		time.AfterFunc(staleListingDelay, func() { n.NotifyContent(0, 0) })
+	entries, ok := n.m.watch.listing(n)
+	if !ok {
+		epoch, gen := n.m.watch.start(), n.listGen.Load()
+		stored, err := n.m.tree.ReadDir(n.rel())
+		if err != nil {
+			return toErrno(err)
+		}
+		entries = make([]fuse.DirEntry, 0, len(stored))
+		for _, e := range stored {
+			entries = append(entries, fuse.DirEntry{Name: e.Name, Ino: e.Ino, Mode: e.Type})
+		}
+		if n.m.watch != nil {
+			if n.m.watch.covers(n, epoch) {
+				n.m.watch.keepListing(n, epoch, gen, entries)
+			} else {
+				time.AfterFunc(staleListingDelay, func() { n.NotifyContent(0, 0) })
+			}
+		}
 	}
 	// FUSE leaves "." and ".." to the file system, as getdents lists them.
 	parentIno := n.StableAttr().Ino
@@ -248,10 +274,7 @@ func (l *listing) read() syscall.Errno {
 	list = append(list,
 		fuse.DirEntry{Name: ".", Ino: n.StableAttr().Ino, Mode: fuse.S_IFDIR},
 		fuse.DirEntry{Name: "..", Ino: parentIno, Mode: fuse.S_IFDIR})
-	for _, e := range entries {
-		list = append(list, fuse.DirEntry{Name: e.Name, Ino: e.Ino, Mode: e.Type})
-	}
-	l.entries = gofs.NewListDirStream(list)
+	l.entries = gofs.NewListDirStream(append(list, entries...))
 	return 0
 }
 
@@ -269,6 +292,7 @@ func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32,
 var _ = (gofs.NodeCreater)((*node)(nil))
 
 func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
+	defer n.entriesChanged()
 	flags &^= syscall.O_APPEND
 	f, fn, err := n.m.tree.Create(n.rel(), name, int(flags), mode, caller(ctx))
 	if err != nil {
@@ -294,6 +318,7 @@ func (n *node) Tmpfile(ctx context.Context, flags uint32, mode uint32, out *fuse
 var _ = (gofs.NodeSymlinker)((*node)(nil))
 
 func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	defer n.entriesChanged()
 	fn, err := n.m.tree.Symlink(n.rel(), name, target, caller(ctx))
 	if err != nil {
 		if errno := toErrno(err); errno == syscall.EINVAL || errno == syscall.EIO {
@@ -308,6 +333,7 @@ func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.Entry
 var _ = (gofs.NodeMkdirer)((*node)(nil))
 
 func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	defer n.entriesChanged()
 	fn, err := n.m.tree.Mkdir(n.rel(), name, mode, caller(ctx))
 	if err != nil {
 		return nil, toErrno(err)
@@ -319,6 +345,7 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 var _ = (gofs.NodeMknoder)((*node)(nil))
 
 func (n *node) Mknod(ctx context.Context, name string, mode, rdev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	defer n.entriesChanged()
 	fn, err := n.m.tree.Mknod(n.rel(), name, mode, uint64(rdev), caller(ctx))
 	if err != nil {
 		return nil, toErrno(err)
@@ -330,6 +357,7 @@ func (n *node) Mknod(ctx context.Context, name string, mode, rdev uint32, out *f
 var _ = (gofs.NodeLinker)((*node)(nil))
 
 func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	defer n.entriesChanged()
 	src, ok := target.(*node)
 	if !ok {
 		return nil, syscall.EXDEV
@@ -345,12 +373,14 @@ func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string,
 var _ = (gofs.NodeUnlinker)((*node)(nil))
 
 func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
+	defer n.entriesChanged()
 	return toErrno(n.m.tree.Unlink(n.rel(), name))
 }
 
 var _ = (gofs.NodeRmdirer)((*node)(nil))
 
 func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
+	defer n.entriesChanged()
 	return toErrno(n.m.tree.Rmdir(n.rel(), name))
 }
 
@@ -361,12 +391,16 @@ func (n *node) Rename(ctx context.Context, name string, newParent gofs.InodeEmbe
 	if !ok {
 		return syscall.EXDEV
 	}
+	defer n.entriesChanged()
+	defer dst.entriesChanged()
 	return toErrno(n.m.tree.Rename(n.rel(), name, dst.rel(), newName, flags))
 }
 
 var _ = (gofs.NodeSetattrer)((*node)(nil))
 
 func (n *node) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	// A size or an attribute may change how the entry presents.
+	defer n.parentDir().entriesChanged()
 	if fsa, ok := fh.(gofs.FileSetattrer); ok {
 		return fsa.Setattr(ctx, in, out)
 	}
@@ -462,6 +496,8 @@ func (n *node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errn
 var _ = (gofs.NodeSetxattrer)((*node)(nil))
 
 func (n *node) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
+	// A size or an attribute may change how the entry presents.
+	defer n.parentDir().entriesChanged()
 	n.xattrsChanged()
 	return toErrno(n.m.tree.Setxattr(n.rel(), attr, data, int(flags)))
 }
@@ -469,6 +505,8 @@ func (n *node) Setxattr(ctx context.Context, attr string, data []byte, flags uin
 var _ = (gofs.NodeRemovexattrer)((*node)(nil))
 
 func (n *node) Removexattr(ctx context.Context, attr string) syscall.Errno {
+	// A size or an attribute may change how the entry presents.
+	defer n.parentDir().entriesChanged()
 	n.xattrsChanged()
 	return toErrno(n.m.tree.Removexattr(n.rel(), attr))
 }

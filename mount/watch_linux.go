@@ -34,6 +34,11 @@ type watching struct {
 
 	mu   sync.Mutex
 	dirs map[fs.WatchID]*node
+	// listings holds each watched directory's presented entries until an
+	// event names the directory. A watch outlives the kernel's memory of
+	// its directory, so a listing survives the kernel dropping its caches
+	// (memory pressure, drop_caches): find then reads nothing from SOURCE.
+	listings map[fs.WatchID][]fuse.DirEntry
 }
 
 func newWatching(tree *fs.Tree, ttl time.Duration, log *slog.Logger) (*watching, error) {
@@ -41,7 +46,7 @@ func newWatching(tree *fs.Tree, ttl time.Duration, log *slog.Logger) (*watching,
 	if err != nil {
 		return nil, err
 	}
-	return &watching{w: w, ttl: ttl, log: log, dirs: make(map[fs.WatchID]*node)}, nil
+	return &watching{w: w, ttl: ttl, log: log, dirs: make(map[fs.WatchID]*node), listings: make(map[fs.WatchID][]fuse.DirEntry)}, nil
 }
 
 // run applies changes until the watcher is closed.
@@ -88,8 +93,10 @@ func (wt *watching) watch(dir *node) bool {
 	return true
 }
 
-// forget ends the watch of a directory the kernel no longer knows: it
-// holds nothing cached under it any more.
+// forget detaches a directory the kernel no longer knows from its watch.
+// The watch stays, and with it the directory's listing (see listings):
+// the kernel holds nothing cached under the directory any more, and the
+// next node of the directory is given the same watch.
 func (wt *watching) forget(dir *node) {
 	if !dir.watched.Swap(false) {
 		dir.unwatchable.Store(false)
@@ -99,9 +106,39 @@ func (wt *watching) forget(dir *node) {
 	wt.mu.Lock()
 	if wt.dirs[id] == dir {
 		delete(wt.dirs, id)
-		wt.w.Unwatch(id)
 	}
 	wt.mu.Unlock()
+}
+
+// listing returns the kept listing of a watched directory.
+func (wt *watching) listing(dir *node) ([]fuse.DirEntry, bool) {
+	if wt == nil || !dir.watched.Load() {
+		return nil, false
+	}
+	wt.mu.Lock()
+	defer wt.mu.Unlock()
+	l, ok := wt.listings[fs.WatchID(dir.watchID.Load())]
+	return l, ok
+}
+
+// keepListing keeps a listing read since epoch and the directory's
+// listGen gen, if neither the source nor the mount changed it since.
+func (wt *watching) keepListing(dir *node, epoch, gen uint64, l []fuse.DirEntry) {
+	wt.mu.Lock()
+	defer wt.mu.Unlock()
+	if wt.covers(dir, epoch) && dir.listGen.Load() == gen {
+		wt.listings[fs.WatchID(dir.watchID.Load())] = l
+	}
+}
+
+// dropListing forgets the kept listing of dir.
+func (wt *watching) dropListing(dir *node) {
+	if !dir.watched.Load() {
+		return
+	}
+	wt.mu.Lock()
+	defer wt.mu.Unlock()
+	delete(wt.listings, fs.WatchID(dir.watchID.Load()))
 }
 
 func (wt *watching) dir(id fs.WatchID) *node {
@@ -120,6 +157,16 @@ func (wt *watching) apply(batch []fs.Change) {
 	wt.epoch.Add(1)
 	defer wt.epoch.Add(1)
 	listings := make(map[*node]bool)
+	wt.mu.Lock()
+	for _, c := range batch {
+		// Any change in a directory may change how its entries present
+		// (a SYSTEM attribute set, a cookie written), not only its names.
+		delete(wt.listings, c.Dir)
+		if c.Op&fs.ChangeLost != 0 {
+			clear(wt.listings)
+		}
+	}
+	wt.mu.Unlock()
 	for _, c := range batch {
 		if c.Op&fs.ChangeLost != 0 {
 			wt.log.Warn("the kernel dropped source events; dropping every cached entry")
@@ -127,16 +174,16 @@ func (wt *watching) apply(batch []fs.Change) {
 			continue
 		}
 		dir := wt.dir(c.Dir)
+		if c.Op&fs.ChangeGone != 0 && c.Name == "" {
+			wt.mu.Lock()
+			delete(wt.dirs, c.Dir)
+			wt.mu.Unlock()
+		}
 		if dir == nil {
 			continue
 		}
 		if c.Name == "" {
 			if c.Op&fs.ChangeGone != 0 {
-				wt.mu.Lock()
-				if wt.dirs[c.Dir] == dir {
-					delete(wt.dirs, c.Dir)
-				}
-				wt.mu.Unlock()
 				dir.watched.Store(false)
 			}
 			// Its own attributes (attributes only: the listing of a
