@@ -39,8 +39,10 @@ type WatchID int32
 type ChangeOp uint32
 
 const (
-	// ChangeEntries: Name was created, removed or renamed in the directory.
-	ChangeEntries ChangeOp = 1 << iota
+	// ChangeAdded: Name was created or renamed into the directory.
+	ChangeAdded ChangeOp = 1 << iota
+	// ChangeRemoved: Name was removed or renamed out of the directory.
+	ChangeRemoved
 	// ChangeAttrs: Name's attributes or xattrs changed (the directory's
 	// own when Name is "").
 	ChangeAttrs
@@ -53,6 +55,9 @@ const (
 	ChangeGone
 	// ChangeLost: the kernel dropped events; anything may have changed.
 	ChangeLost
+
+	// ChangeEntries is any change to the directory's names.
+	ChangeEntries = ChangeAdded | ChangeRemoved
 )
 
 // Change is one change under a watched directory.
@@ -315,8 +320,11 @@ func parseEvents(buf []byte, b *batch) {
 
 func opOf(mask uint32) ChangeOp {
 	var op ChangeOp
-	if mask&(unix.IN_CREATE|unix.IN_DELETE|unix.IN_MOVED_FROM|unix.IN_MOVED_TO) != 0 {
-		op |= ChangeEntries
+	if mask&(unix.IN_CREATE|unix.IN_MOVED_TO) != 0 {
+		op |= ChangeAdded
+	}
+	if mask&(unix.IN_DELETE|unix.IN_MOVED_FROM) != 0 {
+		op |= ChangeRemoved
 	}
 	if mask&unix.IN_ATTRIB != 0 {
 		op |= ChangeAttrs

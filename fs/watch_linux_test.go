@@ -94,7 +94,7 @@ func TestWatcherReportsChanges(t *testing.T) {
 	if err := os.WriteFile(p, []byte("data"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	log.await(t, sub, "file", ChangeEntries|ChangeData|ChangeWritten)
+	log.await(t, sub, "file", ChangeAdded|ChangeData|ChangeWritten)
 	if err := os.Chmod(p, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -104,13 +104,13 @@ func TestWatcherReportsChanges(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(src, "music.lnk"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	log.await(t, root, "music.lnk", ChangeEntries)
-	log.await(t, root, "music", ChangeEntries)
+	log.await(t, root, "music.lnk", ChangeAdded)
+	log.await(t, root, "music", ChangeAdded)
 
 	if err := os.RemoveAll(filepath.Join(src, "sub")); err != nil {
 		t.Fatal(err)
 	}
-	log.await(t, root, "sub", ChangeEntries)
+	log.await(t, root, "sub", ChangeRemoved)
 	log.await(t, sub, "", ChangeGone)
 }
 

@@ -88,13 +88,7 @@ func caller(ctx context.Context) fs.Caller {
 // changed in place (a cookie rewritten) is a new inode to the kernel, so
 // a target the kernel cached is never shown for the new one.
 func (n *node) newChild(ctx context.Context, name string, fn *fs.Node) *gofs.Inode {
-	gen := uint64(1)
-	if fn.IsLink() {
-		h := fnv.New64a()
-		h.Write([]byte(fn.Target))
-		gen = h.Sum64() | 2
-	}
-	id := gofs.StableAttr{Mode: fn.Attr.Mode & syscall.S_IFMT, Ino: fn.Attr.Ino, Gen: gen}
+	id := stableAttr(fn)
 	// A name looked up again is most often the inode the kernel already
 	// has: reuse it rather than allocate a node go-fuse would discard.
 	if name != "" {
@@ -103,6 +97,18 @@ func (n *node) newChild(ctx context.Context, name string, fn *fs.Node) *gofs.Ino
 		}
 	}
 	return n.NewInode(ctx, &node{m: n.m}, id)
+}
+
+// stableAttr is the identity of a presented node for go-fuse and the
+// kernel (see newChild).
+func stableAttr(fn *fs.Node) gofs.StableAttr {
+	gen := uint64(1)
+	if fn.IsLink() {
+		h := fnv.New64a()
+		h.Write([]byte(fn.Target))
+		gen = h.Sum64() | 2
+	}
+	return gofs.StableAttr{Mode: fn.Attr.Mode & syscall.S_IFMT, Ino: fn.Attr.Ino, Gen: gen}
 }
 
 // parentDir is the directory whose watch covers n's attributes: its

@@ -203,15 +203,26 @@ func (wt *watching) apply(batch []fs.Change) {
 	}
 }
 
-// changed drops what the kernel may hold about one entry.
+// changed drops what the kernel may hold about one entry. The kernel's
+// entry is dropped unless it is known to be still right: with no inode
+// known for the name, after a removal (the kernel then holds no entry, or
+// a right negative one); with one, when the source still presents that
+// very inode there. The mount's own creates, writes and chmods raise
+// these events too, and dropping their entries would cost a lookup each
+// at the next access (rm -r after an untar).
 func (wt *watching) changed(dir *node, c fs.Change) {
-	if c.Op&(fs.ChangeEntries|fs.ChangeAttrs|fs.ChangeWritten) != 0 {
-		// The entry may now be another file, or classify differently
-		// (a cookie written in place, a reparse point set): the next
-		// access looks it up again.
+	child := dir.GetChild(c.Name)
+	entryStale := c.Op&(fs.ChangeEntries|fs.ChangeAttrs|fs.ChangeWritten) != 0
+	switch {
+	case !entryStale:
+	case child == nil:
+		entryStale = c.Op&(fs.ChangeAdded|fs.ChangeAttrs|fs.ChangeWritten) != 0
+	default:
+		entryStale = !wt.stillPresents(dir, c.Name, child)
+	}
+	if entryStale {
 		dir.NotifyEntry(c.Name)
 	}
-	child := dir.GetChild(c.Name)
 	if child == nil {
 		return
 	}
@@ -224,6 +235,13 @@ func (wt *watching) changed(dir *node, c fs.Change) {
 		off = 0
 	}
 	child.NotifyContent(off, 0)
+}
+
+// stillPresents reports whether the source presents name in dir as the
+// inode child, type and (for a link) target alike.
+func (wt *watching) stillPresents(dir *node, name string, child *gofs.Inode) bool {
+	fn, err := dir.m.tree.Lookup(dir.rel(), name)
+	return err == nil && stableAttr(&fn) == child.StableAttr()
 }
 
 // invalidateAll drops every entry and listing the kernel may cache, after
