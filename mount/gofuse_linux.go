@@ -37,9 +37,10 @@ type node struct {
 
 	// bare is set while the watch covers the entry and it is known to
 	// have no extended attributes; xattrEpoch counts the changes that
-	// clear it. See Getxattr.
-	bare       atomic.Bool
-	xattrEpoch atomic.Uint64
+	// clear it, xattrMisses the ENODATA answers given. See Getxattr.
+	bare        atomic.Bool
+	xattrEpoch  atomic.Uint64
+	xattrMisses atomic.Uint32
 
 	// listGen counts the mount's own changes in a directory; see
 	// entriesChanged.
@@ -458,7 +459,10 @@ func (n *node) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, 
 	epoch, xepoch := n.m.watch.start(), n.xattrEpoch.Load()
 	sz, err := n.m.tree.Getxattr(n.rel(), attr, dest)
 	errno := toErrno(err)
-	if listed && errno == syscall.ENODATA {
+	// Learning costs a stat and a listxattr: not worth it for a file
+	// asked once (the kernel's security.capability query at the first
+	// write to a new file), only for one asked again (ls -l, again).
+	if listed && errno == syscall.ENODATA && n.xattrMisses.Add(1) >= 2 {
 		n.learnBare(epoch, xepoch)
 	}
 	return uint32(sz), errno
