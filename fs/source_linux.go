@@ -58,6 +58,12 @@ var dosAttrXattrs = []string{xattrNTFSAttrib, xattrDOSAttrib, xattrCIFSAttrib}
 // component, so nothing outside dirfd is ever reached. caps says which
 // metadata the source can have, sparing system calls that cannot succeed.
 func classifyAt(dirfd int, name string, opts *Options, caps sourceCaps) (Entry, error) {
+	return classifyStat(dirfd, name, nil, opts, caps)
+}
+
+// classifyStat is classifyAt for an entry the caller has just stat'ed
+// (lstat), sparing a second fstatat; a nil known stats here.
+func classifyStat(dirfd int, name string, known *unix.Stat_t, opts *Options, caps sourceCaps) (Entry, error) {
 	// Through /proc/self/fd the walk to the directory is already done by the
 	// kernel; only the last component is resolved, and lgetxattr does not
 	// follow it.
@@ -69,7 +75,12 @@ func classifyAt(dirfd int, name string, opts *Options, caps sourceCaps) (Entry, 
 		reparse, rerr = readReparse(xpath)
 	}
 	var st unix.Stat_t
-	serr := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	var serr error
+	if known != nil {
+		st = *known
+	} else {
+		serr = unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	}
 	if serr != nil && reparse == nil {
 		return Entry{}, &os.PathError{Op: "lstat", Path: name, Err: serr}
 	}

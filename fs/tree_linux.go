@@ -52,7 +52,7 @@ func NewTree(cfg Config) (*Tree, error) {
 		return nil, &os.PathError{Op: "open source", Path: cfg.Source, Err: err}
 	}
 	t := &Tree{cfg: cfg, rootFd: fd, caps: probeCaps(fd)}
-	t.cache.init(1 << 16)
+	t.cache.init(classCacheSize)
 	if t.create, err = t.resolveCreate(cfg.Create); err != nil {
 		unix.Close(fd)
 		return nil, err
@@ -205,7 +205,11 @@ func (t *Tree) nodeAt(dirfd int, dirRel, name string) (Node, error) {
 	}
 	if !cached {
 		var err error
-		e, err = classifyAt(dirfd, name, &t.cfg.Classify, t.caps)
+		if serr == nil {
+			e, err = classifyStat(dirfd, name, &st, &t.cfg.Classify, t.caps)
+		} else {
+			e, err = classifyAt(dirfd, name, &t.cfg.Classify, t.caps)
+		}
 		if err != nil {
 			return Node{}, err
 		}
