@@ -131,6 +131,16 @@ func (t *Tree) Unlink(dirRel, name string) error {
 		return err
 	}
 	return t.withDir(dirRel, func(dirfd int) error {
+		// The kernel unlinks only what it shows as a file or a link.
+		// When the name is stored as it is presented and is not a
+		// directory, that is all: classifying first would read the head
+		// of every small file rm -r removes.
+		err := unix.Unlinkat(dirfd, name, 0)
+		if !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.EISDIR) && !errors.Is(err, unix.EPERM) {
+			return err
+		}
+		// A shortcut stored as name.lnk, or a directory link (a
+		// junction) that takes rmdir.
 		n, err := t.resolveStored(dirfd, dirRel, name)
 		if err != nil {
 			return err
