@@ -31,6 +31,9 @@ type watching struct {
 	// applied may describe the source from before the change, after the
 	// kernel was told to forget it: such a reply gets the short timeout.
 	epoch atomic.Uint64
+	// failed is set when events can no longer be read: nothing is then
+	// covered, and what the kernel cached is dropped.
+	failed atomic.Bool
 
 	mu   sync.Mutex
 	dirs map[fs.WatchID]*node
@@ -52,9 +55,14 @@ func newWatching(tree *fs.Tree, ttl time.Duration, log *slog.Logger) (*watching,
 // run applies changes until the watcher is closed.
 func (wt *watching) run() {
 	if err := wt.w.Run(wt.apply); err != nil {
-		// Without events nothing may stay cached: say so loudly. The
-		// kernel still drops what it holds after ttl.
-		wt.log.Error("source watch failed; changes made directly on the source may show late", "err", err)
+		// Without events nothing may stay cached.
+		wt.log.Error("source watch failed; entries now expire after --cache-timeout", "err", err)
+		wt.failed.Store(true)
+		wt.epoch.Add(2)
+		wt.mu.Lock()
+		clear(wt.listings)
+		wt.mu.Unlock()
+		wt.invalidateAll()
 	}
 }
 
@@ -67,9 +75,9 @@ func (wt *watching) watch(dir *node) bool {
 		return false
 	}
 	if dir.watched.Load() {
-		return true
+		return !wt.failed.Load()
 	}
-	if dir.unwatchable.Load() {
+	if dir.unwatchable.Load() || wt.failed.Load() {
 		return false
 	}
 	id, err := wt.w.Watch(dir.rel())
@@ -244,8 +252,8 @@ func (wt *watching) stillPresents(dir *node, name string, child *gofs.Inode) boo
 	return err == nil && stableAttr(&fn) == child.StableAttr()
 }
 
-// invalidateAll drops every entry and listing the kernel may cache, after
-// the kernel dropped events.
+// invalidateAll drops every entry and listing the kernel may cache, when
+// events were lost or can no longer be read.
 func (wt *watching) invalidateAll() {
 	wt.mu.Lock()
 	dirs := make([]*node, 0, len(wt.dirs))
@@ -266,7 +274,7 @@ func (wt *watching) invalidateAll() {
 // epoch, may be cached for ttl: dir is watched and no batch of changes
 // was applied meanwhile.
 func (wt *watching) covers(dir *node, epoch uint64) bool {
-	return wt != nil && dir != nil && dir.watched.Load() && epoch%2 == 0 && wt.epoch.Load() == epoch
+	return wt != nil && dir != nil && dir.watched.Load() && epoch%2 == 0 && wt.epoch.Load() == epoch && !wt.failed.Load()
 }
 
 // coversAttr is covers for the attributes of the entry: not for a file
@@ -297,7 +305,7 @@ func (wt *watching) entryTimeouts(dir *node, epoch uint64, out *fuse.EntryOut) {
 
 var _ = (gofs.NodeOnForgetter)((*node)(nil))
 
-// OnForget ends a directory's watch once the kernel forgets it.
+// OnForget detaches a directory the kernel forgot from its watch.
 func (n *node) OnForget() {
 	if n.m.watch != nil && n.StableAttr().Mode == fuse.S_IFDIR {
 		n.m.watch.forget(n)
