@@ -17,10 +17,10 @@ import (
 	"github.com/linkfs/linkfs/fs"
 )
 
-// node is one inode of the mount. It caches nothing of the source: every
-// operation asks fs.Tree about the path go-fuse knows for it, and the
-// kernel's caches are dropped when the source changes (see watching) or
-// expire.
+// node is one inode of the mount. It keeps nothing of the source but
+// whether the entry has xattrs (see Getxattr): every operation asks
+// fs.Tree about the path go-fuse knows for it, and the kernel's caches are
+// dropped when the source changes (see watching) or expire.
 //
 // It does not embed gofs.LoopbackNode: that node resolves joined path
 // strings and follows symlinks in intermediate components, and the daemon
