@@ -109,7 +109,11 @@ func (w *sourceWriter) path(name string) string { return filepath.Join(w.dir, na
 // Each change shows within the cache timeout, and nothing but the old or
 // the new state shows meanwhile. The content-format case (a cookie
 // rewritten) is TestMountSeesSourceChanges's.
-func TestFaultSourceChanges(t *testing.T) {
+func TestFaultSourceChanges(t *testing.T) { testSourceChangesOnEachSource(t) }
+
+// testSourceChangesOnEachSource runs testSourceChanges with args on an
+// ntfs-3g image (links as NTFS symlinks) and on a plain directory.
+func testSourceChangesOnEachSource(t *testing.T, args ...string) {
 	requireFUSE(t)
 	t.Run("ntfs-3g", func(t *testing.T) {
 		n := newNTFS(t)
@@ -117,7 +121,7 @@ func TestFaultSourceChanges(t *testing.T) {
 			p := filepath.Join(n.dir, name)
 			writeFile(t, p, nil)
 			setXattr(t, p, "system.ntfs_reparse_data", symlinkReparse(strings.ReplaceAll(target, "/", `\`), strings.ReplaceAll(target, "/", `\`), true))
-		}})
+		}}, args...)
 	})
 	t.Run("plain", func(t *testing.T) {
 		dir := t.TempDir()
@@ -125,7 +129,7 @@ func TestFaultSourceChanges(t *testing.T) {
 			if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
 				t.Fatal(err)
 			}
-		}})
+		}}, args...)
 	})
 }
 

@@ -25,25 +25,7 @@ var longCache = []string{"--cache-timeout", "1h", "--watch-timeout", "1h"}
 // TestWatchSourceChanges runs the fault test's source changes (a link
 // rewritten, a file replaced by a link and back, a directory removed)
 // under caches that never expire, on ntfs-3g and on a plain directory.
-func TestWatchSourceChanges(t *testing.T) {
-	requireFUSE(t)
-	t.Run("ntfs-3g", func(t *testing.T) {
-		n := newNTFS(t)
-		testSourceChanges(t, &sourceWriter{dir: n.dir, makeLink: func(t *testing.T, name, target string) {
-			p := filepath.Join(n.dir, name)
-			writeFile(t, p, nil)
-			setXattr(t, p, "system.ntfs_reparse_data", symlinkReparse(strings.ReplaceAll(target, "/", `\`), strings.ReplaceAll(target, "/", `\`), true))
-		}}, longCache...)
-	})
-	t.Run("plain", func(t *testing.T) {
-		dir := t.TempDir()
-		testSourceChanges(t, &sourceWriter{dir: dir, makeLink: func(t *testing.T, name, target string) {
-			if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
-				t.Fatal(err)
-			}
-		}}, longCache...)
-	})
-}
+func TestWatchSourceChanges(t *testing.T) { testSourceChangesOnEachSource(t, longCache...) }
 
 // anyState is the old state of a change made in place (truncate, then
 // write): a reader of the source itself may see it half done, so the
