@@ -45,7 +45,7 @@ func checkHello(t *testing.T, mnt string) {
 func checkNotMounted(t *testing.T, mnt string) {
 	t.Helper()
 	if e, ok := mountEntryAt(t, mnt); ok {
-		t.Errorf("%s is still mounted (%s from %s)", mnt, e.fstype, e.source)
+		t.Errorf("%s is still mounted (%s from %s)", mnt, e.FSType, e.Source)
 	}
 }
 
@@ -110,8 +110,8 @@ func testLifecycleDaemon(t *testing.T, b backend) {
 		}
 		// No sleep: the mount must serve as soon as the command returns.
 		checkHello(t, mnt)
-		if e, _ := mountEntryAt(t, mnt); e.fstype != "fuse.linkfs" || e.source != src {
-			t.Errorf("mountinfo shows %q from %q on %s, want fuse.linkfs from %s", e.fstype, e.source, mnt, src)
+		if e, _ := mountEntryAt(t, mnt); e.FSType != "fuse.linkfs" || e.Source != src {
+			t.Errorf("mountinfo shows %q from %q on %s, want fuse.linkfs from %s", e.FSType, e.Source, mnt, src)
 		}
 		if pids := daemonsServing(t, mnt); len(pids) != 1 {
 			t.Errorf("%d linkfs processes serve %s, want the one daemon", len(pids), mnt)
@@ -344,8 +344,8 @@ func testReadOnly(t *testing.T, args []string) {
 	before := treeSnapshot(t, src)
 
 	m := mountT(t, src, args...)
-	if e, _ := mountEntryAt(t, m.dir); !e.readOnly() {
-		t.Errorf("the kernel has the mount writable: mount options %v, super options %v", e.opts, e.superOpts)
+	if e, _ := mountEntryAt(t, m.dir); !e.ReadOnly() {
+		t.Errorf("the kernel has the mount writable: mount options %v, super options %v", e.Options, e.SuperOptions)
 	}
 	checkHello(t, m.dir)
 	if entries, err := os.ReadDir(m.dir); err != nil || len(entries) != 3 {
@@ -467,7 +467,7 @@ func testLifecycleMountHelper(t *testing.T, b backend) {
 			t.Fatalf("%s exited %d: %s", helper, code, stderr)
 		}
 		e, ok := mountEntryAt(t, mnt)
-		if !ok || e.fstype != "fuse.linkfs" || !e.readOnly() {
+		if !ok || e.FSType != "fuse.linkfs" || !e.ReadOnly() {
 			t.Errorf("mountinfo shows %+v on %s, want a read-only fuse.linkfs mount", e, mnt)
 		}
 		checkHello(t, mnt)
@@ -509,7 +509,7 @@ func testLifecycleMountHelper(t *testing.T, b backend) {
 		}
 		proc := fmt.Sprintf("/proc/%d", pids[0])
 		e, ok := mountEntryIn(t, proc+"/mountinfo", mnt)
-		if !ok || e.fstype != "fuse.linkfs" || !e.readOnly() {
+		if !ok || e.FSType != "fuse.linkfs" || !e.ReadOnly() {
 			t.Errorf("the daemon's mountinfo shows %+v on %s, want a read-only fuse.linkfs mount", e, mnt)
 		}
 		inNS := proc + "/root" + mnt

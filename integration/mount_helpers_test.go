@@ -3,19 +3,18 @@
 package integration
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/linkfs/linkfs/internal/mountinfo"
 )
 
 // requireFUSE skips unless this process can mount FUSE file systems.
@@ -119,7 +118,7 @@ func mountAt(t *testing.T, src, mnt string, args ...string) *mounted {
 	// mount is ready only once linkfs logs "mounted", after that.
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
 		e, ok := mountEntryAt(t, mnt)
-		if ok && e.fstype == "fuse.linkfs" && strings.Contains(m.stderr.String(), mountedLog) {
+		if ok && e.FSType == "fuse.linkfs" && strings.Contains(m.stderr.String(), mountedLog) {
 			return m
 		}
 		select {
@@ -158,82 +157,24 @@ func forceUnmount(t *testing.T, dir string) {
 		runCmd(t, 10*time.Second, nil, "fusermount3", "-u", "-z", dir)
 	}
 	if e, ok := mountEntryAt(t, dir); ok {
-		t.Errorf("%s is still mounted (%s) after cleanup", dir, e.fstype)
+		t.Errorf("%s is still mounted (%s) after cleanup", dir, e.FSType)
 	}
 }
 
-// mountEntry is one line of /proc/self/mountinfo.
-type mountEntry struct {
-	dir       string
-	fstype    string
-	source    string
-	opts      []string // per-mount options: ro, nosuid...
-	superOpts []string // the file system's: ro, default_permissions...
-}
-
-// readOnly reports whether the kernel refuses writes to the mount, by a
-// read-only mount or a read-only superblock.
-func (e *mountEntry) readOnly() bool {
-	return slices.Contains(e.opts, "ro") || slices.Contains(e.superOpts, "ro")
-}
-
 // mountEntryAt returns the topmost FUSE mount on dir, if any.
-func mountEntryAt(t *testing.T, dir string) (mountEntry, bool) {
+func mountEntryAt(t *testing.T, dir string) (mountinfo.Mount, bool) {
 	t.Helper()
 	return mountEntryIn(t, "/proc/self/mountinfo", dir)
 }
 
 // mountEntryIn is mountEntryAt in the mountinfo file of any process.
-func mountEntryIn(t *testing.T, mountinfo, dir string) (mountEntry, bool) {
+func mountEntryIn(t *testing.T, path, dir string) (mountinfo.Mount, bool) {
 	t.Helper()
-	f, err := os.Open(mountinfo)
+	mounts, err := mountinfo.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var found mountEntry
-	ok := false
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		// id parent major:minor root mountpoint options [optional...] - fstype source superopts
-		fields := strings.Fields(sc.Text())
-		sep := slices.Index(fields, "-")
-		if sep < 5 || sep+2 >= len(fields) {
-			continue
-		}
-		e := mountEntry{
-			dir:    unescapeOctal(fields[4]),
-			fstype: fields[sep+1],
-			source: unescapeOctal(fields[sep+2]),
-			opts:   strings.Split(fields[5], ","),
-		}
-		if sep+3 < len(fields) {
-			e.superOpts = strings.Split(fields[sep+3], ",")
-		}
-		if e.dir == dir && (e.fstype == "fuse" || strings.HasPrefix(e.fstype, "fuse.")) {
-			found, ok = e, true
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return found, ok
-}
-
-// unescapeOctal undoes mountinfo's \ooo escapes (\040 for a space).
-func unescapeOctal(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
+	return mountinfo.FUSEAt(mounts, dir)
 }
 
 // runCmd runs name with args and extra environment, killing it after

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/linkfs/linkfs/fs"
+	"github.com/linkfs/linkfs/internal/mountinfo"
 )
 
 // Options configure one mount.
@@ -268,20 +269,13 @@ func fusermount(dir string) error {
 	return errors.New("unmount needs root or fusermount3 (apt-get install fuse3)")
 }
 
-// fuseMount returns the FUSE mount whose mount point is dir.
-func fuseMount(dir string) (fs.MountInfo, bool) {
-	mounts, err := fs.Mounts()
+// fuseMount returns the topmost FUSE mount whose mount point is dir.
+func fuseMount(dir string) (mountinfo.Mount, bool) {
+	mounts, err := mountinfo.Self()
 	if err != nil {
-		return fs.MountInfo{}, false
+		return mountinfo.Mount{}, false
 	}
-	var found fs.MountInfo
-	ok := false
-	for _, m := range mounts {
-		if m.MountPoint == dir && strings.HasPrefix(m.FSType, "fuse") {
-			found, ok = m, true // the last one is the topmost
-		}
-	}
-	return found, ok
+	return mountinfo.FUSEAt(mounts, dir)
 }
 
 // IsMounted reports whether a FUSE file system is mounted at dir.

@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/linkfs/linkfs/fs"
+	"github.com/linkfs/linkfs/internal/mountinfo"
 )
 
 // Target names, in the order of the table's columns.
@@ -166,27 +166,23 @@ func (d *daemon) peakRSS() (int64, error) {
 
 // fuseMounted reports whether a FUSE file system is mounted on dir.
 func fuseMounted(dir string) bool {
-	mounts, err := fs.Mounts()
+	mounts, err := mountinfo.Self()
 	if err != nil {
 		return false
 	}
-	for _, m := range mounts {
-		if m.MountPoint == dir && (m.FSType == "fuse" || strings.HasPrefix(m.FSType, "fuse.")) {
-			return true
-		}
-	}
-	return false
+	_, ok := mountinfo.FUSEAt(mounts, dir)
+	return ok
 }
 
 // mountsBelow lists the mount points at or below dir.
 func mountsBelow(dir string) []string {
-	mounts, err := fs.Mounts()
+	mounts, err := mountinfo.Self()
 	if err != nil {
 		return []string{"(mountinfo unreadable: " + err.Error() + ")"}
 	}
 	var out []string
 	for _, m := range mounts {
-		if m.MountPoint == dir || strings.HasPrefix(m.MountPoint, dir+"/") {
+		if mountinfo.Within(m.MountPoint, dir) {
 			out = append(out, m.MountPoint)
 		}
 	}
@@ -195,17 +191,14 @@ func mountsBelow(dir string) []string {
 
 // fsTypeOf names the file system that holds path.
 func fsTypeOf(path string) string {
-	mounts, err := fs.Mounts()
+	mounts, err := mountinfo.Self()
 	if err != nil {
 		return "unknown"
 	}
-	best, typ := "", "unknown"
-	for _, m := range mounts {
-		if (path == m.MountPoint || strings.HasPrefix(path, strings.TrimSuffix(m.MountPoint, "/")+"/")) && len(m.MountPoint) >= len(best) {
-			best, typ = m.MountPoint, m.FSType
-		}
+	if m, ok := mountinfo.Holding(mounts, path); ok {
+		return m.FSType
 	}
-	return typ
+	return "unknown"
 }
 
 // logTail returns the end of the daemon's log, for error messages.
