@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -28,16 +27,6 @@ func (t *Tree) writable() error {
 	return nil
 }
 
-// withDir runs fn with dirRel opened beneath the root.
-func (t *Tree) withDir(dirRel string, fn func(dirfd int) error) error {
-	dirfd, err := t.OpenDir(dirRel)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(dirfd)
-	return fn(dirfd)
-}
-
 // chownNew gives a new entry to the caller, never following a symlink.
 func chownNew(dirfd int, name string, c Caller) error {
 	if !c.Set || unix.Geteuid() != 0 {
@@ -56,20 +45,20 @@ func (t *Tree) Symlink(dirRel, name, target string, c Caller) (Node, error) {
 		return Node{}, unix.ENAMETOOLONG
 	}
 	var node Node
-	err := t.withDir(dirRel, func(dirfd int) error {
-		if _, err := t.lookupAt(dirfd, dirRel, name); err == nil {
+	err := t.withDir(dirRel, func(d *Dir) error {
+		if _, err := d.lookup(name); err == nil {
 			return unix.EEXIST
 		}
 		format := t.symlinkFormat(target)
-		stored, err := Encode(format, name, target, t.targetIsDir(dirRel, target), t.cfg.Mapper)
+		stored, err := Encode(format, name, target, d.TargetIsDir(target), t.cfg.Mapper)
 		if err != nil {
 			return fmt.Errorf("%w: %w", unix.EINVAL, err)
 		}
-		entry, presented, err := t.checkRoundTrip(dirRel, &stored, target)
+		entry, presented, err := d.CheckRoundTrip(&stored, target)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w: %w", unix.EINVAL, err)
 		}
-		st, err := t.store(dirfd, &stored, target, c)
+		st, err := d.Store(&stored, target, c)
 		if err != nil {
 			return err
 		}
@@ -80,76 +69,31 @@ func (t *Tree) Symlink(dirRel, name, target string, c Caller) (Node, error) {
 	return node, err
 }
 
-// store writes a new link. On ntfs-3g an Interix link is written by
-// ntfs-3g itself when it runs in its default Interix mode: the same bytes,
-// and the entry is a symlink from the start instead of a regular file
-// that changes type.
-func (t *Tree) store(dirfd int, s *Stored, target string, c Caller) (unix.Stat_t, error) {
-	if s.Format == translate.Interix && t.caps.reparse {
-		native := Stored{Format: translate.Native, Name: s.Name, Symlink: target}
-		st, err := writeAt(dirfd, &native, c)
-		if err != nil {
-			return st, err
-		}
-		if e, err := classifyAt(dirfd, s.Name, &t.cfg.Classify, t.caps); err == nil && e.Format == translate.Interix {
-			return st, nil
-		}
-		// ntfs-3g runs with special_files=wsl and wrote an LX link.
-		removeAt(dirfd, s.Name, false)
-	}
-	return writeAt(dirfd, s, c)
-}
-
-// targetIsDir reports whether a relative target resolves to a directory
-// inside the tree; Windows needs directory links to be directories. Other
-// targets cannot be checked and get the file kind, as Linux cifs does.
-func (t *Tree) targetIsDir(dirRel, target string) bool {
-	if strings.HasPrefix(target, "/") {
-		return false
-	}
-	rel := path.Clean(path.Join(dirRel, target))
-	if rel == ".." || strings.HasPrefix(rel, "../") {
-		return false
-	}
-	fd, err := t.OpenDir(strings.TrimPrefix(rel, "."))
-	if err != nil {
-		return false
-	}
-	unix.Close(fd)
-	return true
-}
-
-// resolveStored returns the stored name of the entry presented as name.
-func (t *Tree) resolveStored(dirfd int, dirRel, name string) (Node, error) {
-	return t.lookupAt(dirfd, dirRel, name)
-}
-
 // Unlink removes the entry presented as name: the .lnk file of a shortcut,
 // the directory that carries a directory-kind reparse link.
 func (t *Tree) Unlink(dirRel, name string) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	return t.withDir(dirRel, func(dirfd int) error {
+	return t.withDir(dirRel, func(d *Dir) error {
 		// The kernel unlinks only what it shows as a file or a link.
 		// When the name is stored as it is presented and is not a
 		// directory, that is all: classifying first would read the head
 		// of every small file rm -r removes.
-		err := unix.Unlinkat(dirfd, name, 0)
+		err := unix.Unlinkat(d.fd, name, 0)
 		if !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.EISDIR) && !errors.Is(err, unix.EPERM) {
 			return err
 		}
 		// A shortcut stored as name.lnk, or a directory link (a
 		// junction) that takes rmdir.
-		n, err := t.resolveStored(dirfd, dirRel, name)
+		n, err := d.lookup(name)
 		if err != nil {
 			return err
 		}
-		err = unix.Unlinkat(dirfd, n.Stored, 0)
-		if n.IsLink() && (errors.Is(err, unix.EISDIR) || errors.Is(err, unix.EPERM)) {
-			err = unix.Unlinkat(dirfd, n.Stored, unix.AT_REMOVEDIR)
+		if !n.IsLink() {
+			return unix.Unlinkat(d.fd, n.Stored, 0)
 		}
-		return err
+		return d.RemoveLink(n.Stored)
 	})
 }
 
@@ -158,9 +102,27 @@ func (t *Tree) Rmdir(dirRel, name string) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	return t.withDir(dirRel, func(dirfd int) error {
-		return unix.Unlinkat(dirfd, name, unix.AT_REMOVEDIR)
+	return t.withDir(dirRel, func(d *Dir) error {
+		return unix.Unlinkat(d.fd, name, unix.AT_REMOVEDIR)
 	})
+}
+
+// makeNode runs make, which creates the entry name in the directory
+// dirfd, gives the entry to the caller and returns it as presented.
+func (t *Tree) makeNode(dirRel, name string, c Caller, make func(dirfd int) error) (Node, error) {
+	var node Node
+	err := t.withDir(dirRel, func(d *Dir) error {
+		if err := make(d.fd); err != nil {
+			return err
+		}
+		if err := chownNew(d.fd, name, c); err != nil {
+			return err
+		}
+		var err error
+		node, err = d.node(name)
+		return err
+	})
+	return node, err
 }
 
 // Mkdir creates a directory and returns it as presented.
@@ -168,19 +130,9 @@ func (t *Tree) Mkdir(dirRel, name string, mode uint32, c Caller) (Node, error) {
 	if err := t.writable(); err != nil {
 		return Node{}, err
 	}
-	var node Node
-	err := t.withDir(dirRel, func(dirfd int) error {
-		if err := unix.Mkdirat(dirfd, name, mode); err != nil {
-			return err
-		}
-		if err := chownNew(dirfd, name, c); err != nil {
-			return err
-		}
-		var err error
-		node, err = t.nodeAt(dirfd, dirRel, name)
-		return err
+	return t.makeNode(dirRel, name, c, func(dirfd int) error {
+		return unix.Mkdirat(dirfd, name, mode)
 	})
-	return node, err
 }
 
 // Mknod creates a special file.
@@ -188,19 +140,9 @@ func (t *Tree) Mknod(dirRel, name string, mode uint32, dev uint64, c Caller) (No
 	if err := t.writable(); err != nil {
 		return Node{}, err
 	}
-	var node Node
-	err := t.withDir(dirRel, func(dirfd int) error {
-		if err := unix.Mknodat(dirfd, name, mode, int(dev)); err != nil {
-			return err
-		}
-		if err := chownNew(dirfd, name, c); err != nil {
-			return err
-		}
-		var err error
-		node, err = t.nodeAt(dirfd, dirRel, name)
-		return err
+	return t.makeNode(dirRel, name, c, func(dirfd int) error {
+		return unix.Mknodat(dirfd, name, mode, int(dev))
 	})
-	return node, err
 }
 
 // Create opens name with O_CREAT and returns the open file.
@@ -209,17 +151,9 @@ func (t *Tree) Create(dirRel, name string, flags int, mode uint32, c Caller) (*o
 		return nil, Node{}, err
 	}
 	fd := -1
-	var node Node
-	err := t.withDir(dirRel, func(dirfd int) error {
+	node, err := t.makeNode(dirRel, name, c, func(dirfd int) error {
 		var err error
 		fd, err = unix.Openat(dirfd, name, flags|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, mode)
-		if err != nil {
-			return err
-		}
-		if err := chownNew(dirfd, name, c); err != nil {
-			return err
-		}
-		node, err = t.nodeAt(dirfd, dirRel, name)
 		return err
 	})
 	if err != nil {
@@ -237,12 +171,12 @@ func (t *Tree) Tmpfile(dirRel string, flags int, mode uint32, c Caller) (*os.Fil
 	if err := t.writable(); err != nil {
 		return nil, Attr{}, err
 	}
-	dirfd, err := t.OpenDir(dirRel)
+	d, err := t.OpenDir(dirRel)
 	if err != nil {
 		return nil, Attr{}, err
 	}
-	defer unix.Close(dirfd)
-	fd, err := unix.Openat(dirfd, ".", flags|unix.O_TMPFILE|unix.O_CLOEXEC, mode)
+	defer d.Close()
+	fd, err := unix.Openat(d.fd, ".", flags|unix.O_TMPFILE|unix.O_CLOEXEC, mode)
 	if err != nil {
 		return nil, Attr{}, err
 	}
@@ -280,20 +214,20 @@ func (t *Tree) Link(oldRel, newDirRel, newName string) (Node, error) {
 	}
 	oldDir, oldName := splitRel(oldRel)
 	var node Node
-	err := t.withDir(oldDir, func(olddirfd int) error {
-		src, err := t.resolveStored(olddirfd, oldDir, oldName)
+	err := t.withDir(oldDir, func(od *Dir) error {
+		src, err := od.lookup(oldName)
 		if err != nil {
 			return err
 		}
-		return t.withDir(newDirRel, func(newdirfd int) error {
+		return t.withDir(newDirRel, func(nd *Dir) error {
 			stored := newName
-			if src.Stored != oldName && isShortcutFormat(src.Entry.Format) {
+			if src.Stored != oldName && IsShortcutFormat(src.Entry.Format) {
 				stored = newName + ".lnk"
 			}
-			if err := unix.Linkat(olddirfd, src.Stored, newdirfd, stored, 0); err != nil {
+			if err := unix.Linkat(od.fd, src.Stored, nd.fd, stored, 0); err != nil {
 				return err
 			}
-			node, err = t.nodeAt(newdirfd, newDirRel, stored)
+			node, err = nd.node(stored)
 			return err
 		})
 	})
@@ -307,30 +241,30 @@ func (t *Tree) Rename(dirRel, name, newDirRel, newName string, flags uint32) err
 	if err := t.writable(); err != nil {
 		return err
 	}
-	return t.withDir(dirRel, func(olddirfd int) error {
-		src, err := t.resolveStored(olddirfd, dirRel, name)
+	return t.withDir(dirRel, func(od *Dir) error {
+		src, err := od.lookup(name)
 		if err != nil {
 			return err
 		}
-		return t.withDir(newDirRel, func(newdirfd int) error {
+		return t.withDir(newDirRel, func(nd *Dir) error {
 			stored := newName
-			if src.Stored != name && isShortcutFormat(src.Entry.Format) {
+			if src.Stored != name && IsShortcutFormat(src.Entry.Format) {
 				stored = newName + ".lnk"
 			}
 			// The destination as presented may be a shortcut stored under
 			// another name; it is replaced too.
 			var shadowed string
-			if dst, err := t.lookupAt(newdirfd, newDirRel, newName); err == nil && dst.Stored != stored {
+			if dst, err := nd.lookup(newName); err == nil && dst.Stored != stored {
 				if flags&unix.RENAME_NOREPLACE != 0 {
 					return unix.EEXIST
 				}
 				shadowed = dst.Stored
 			}
-			if err := unix.Renameat2(olddirfd, src.Stored, newdirfd, stored, uint(flags)); err != nil {
+			if err := unix.Renameat2(od.fd, src.Stored, nd.fd, stored, uint(flags)); err != nil {
 				return err
 			}
 			if shadowed != "" && flags&unix.RENAME_EXCHANGE == 0 {
-				if err := unix.Unlinkat(newdirfd, shadowed, 0); err != nil && !errors.Is(err, unix.ENOENT) {
+				if err := unix.Unlinkat(nd.fd, shadowed, 0); err != nil && !errors.Is(err, unix.ENOENT) {
 					return err
 				}
 			}
@@ -354,16 +288,17 @@ func (t *Tree) Setattr(rel string, ch SetattrChange) (Node, error) {
 	}
 	dir, name := splitRel(rel)
 	var node Node
-	err := t.withDir(dir, func(dirfd int) error {
-		n, err := t.resolveStored(dirfd, dir, name)
+	err := t.withDir(dir, func(d *Dir) error {
+		n, err := d.lookup(name)
 		if err != nil {
 			return err
 		}
+		dirfd := d.fd
 		if ch.Mode != nil || ch.Size != nil {
 			if n.IsLink() {
 				return unix.EPERM // links have no mode or size of their own
 			}
-			if err := t.setModeSize(dirfd, n.Stored, ch); err != nil {
+			if err := setModeSize(dirfd, n.Stored, ch); err != nil {
 				return err
 			}
 		}
@@ -384,7 +319,7 @@ func (t *Tree) Setattr(rel string, ch SetattrChange) (Node, error) {
 				return err
 			}
 		}
-		node, err = t.nodeAt(dirfd, dir, n.Stored)
+		node, err = d.node(n.Stored)
 		return err
 	})
 	return node, err
@@ -397,7 +332,7 @@ func (t *Tree) setattrRoot(ch SetattrChange) error {
 	if ch.Size != nil {
 		return unix.EISDIR
 	}
-	self := fmt.Sprintf("/proc/self/fd/%d", t.rootFd)
+	self := procPath(t.rootFd, "")
 	if ch.Mode != nil {
 		if err := unix.Chmod(self, *ch.Mode&0o7777); err != nil {
 			return err
@@ -435,7 +370,7 @@ func utimes(ch SetattrChange) []unix.Timespec {
 	return ts
 }
 
-func (t *Tree) setModeSize(dirfd int, name string, ch SetattrChange) error {
+func setModeSize(dirfd int, name string, ch SetattrChange) error {
 	flags := unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC
 	if ch.Size != nil {
 		flags = unix.O_WRONLY | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLOEXEC
@@ -453,7 +388,7 @@ func (t *Tree) setModeSize(dirfd int, name string, ch SetattrChange) error {
 	if ch.Mode != nil {
 		// fchmod refuses O_PATH descriptors; the /proc path names this very
 		// inode, whatever happens to the name meanwhile.
-		if err := unix.Chmod(fmt.Sprintf("/proc/self/fd/%d", fd), *ch.Mode&0o7777); err != nil {
+		if err := unix.Chmod(procPath(fd, ""), *ch.Mode&0o7777); err != nil {
 			return err
 		}
 	}
@@ -467,22 +402,22 @@ func (t *Tree) setModeSize(dirfd int, name string, ch SetattrChange) error {
 // reach the directory.
 func (t *Tree) xattrOp(rel string, fn func(xpath string, follow bool) error) error {
 	if rel == "" {
-		return fn(fmt.Sprintf("/proc/self/fd/%d", t.rootFd), true)
+		return fn(procPath(t.rootFd, ""), true)
 	}
 	dir, name := splitRel(rel)
-	return t.withDir(dir, func(dirfd int) error {
+	return t.withDir(dir, func(d *Dir) error {
 		// Most presented names are stored names: try that first (ls -l
 		// asks for security.selinux on every entry), and resolve the
 		// stored name of a shortcut only when the name is not there.
-		err := fn(fmt.Sprintf("/proc/self/fd/%d/%s", dirfd, name), false)
+		err := fn(procPath(d.fd, name), false)
 		if !errors.Is(err, unix.ENOENT) {
 			return err
 		}
-		n, err := t.resolveStored(dirfd, dir, name)
+		n, err := d.lookup(name)
 		if err != nil || n.Stored == name {
 			return err
 		}
-		return fn(fmt.Sprintf("/proc/self/fd/%d/%s", dirfd, n.Stored), false)
+		return fn(procPath(d.fd, n.Stored), false)
 	})
 }
 

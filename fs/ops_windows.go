@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"strings"
 	"syscall"
 	"time"
@@ -67,7 +66,7 @@ func (t *Tree) Symlink(dirRel, name, target string, c Caller) (Node, error) {
 		return Node{}, fmt.Errorf("%w: %w", syscall.EINVAL, err)
 	}
 	if _, _, err := t.checkRoundTrip(dirRel, &stored, target); err != nil {
-		return Node{}, err
+		return Node{}, fmt.Errorf("%w: %w", syscall.EINVAL, err)
 	}
 	if err := t.store(dirRel, &stored); err != nil {
 		return Node{}, err
@@ -159,17 +158,14 @@ func settableAttrs(a DOSAttrs) uint32 {
 	return uint32(a)
 }
 
-// targetIsDir reports whether a relative target resolves to a directory
-// inside the tree; Windows needs directory links to be directories.
+// targetIsDir reports whether a link in dirRel to target leads to a
+// directory of the tree (see targetBelow).
 func (t *Tree) targetIsDir(dirRel, target string) bool {
-	if strings.HasPrefix(target, "/") {
+	rel, ok := targetBelow(dirRel, target)
+	if !ok {
 		return false
 	}
-	rel := path.Clean(path.Join(dirRel, target))
-	if rel == ".." || strings.HasPrefix(rel, "../") {
-		return false
-	}
-	h, err := ntOpen(t.root, winRel(strings.TrimPrefix(rel, ".")), windows.FILE_READ_ATTRIBUTES, windows.FILE_OPEN, windows.FILE_DIRECTORY_FILE, 0)
+	h, err := ntOpen(t.root, winRel(rel), windows.FILE_READ_ATTRIBUTES, windows.FILE_OPEN, windows.FILE_DIRECTORY_FILE, 0)
 	if err != nil {
 		return false
 	}
@@ -309,7 +305,7 @@ func (t *Tree) Link(oldRel, newDirRel, newName string) (Node, error) {
 		return Node{}, err
 	}
 	stored := newName
-	if _, oldName := splitRel(oldRel); n.Stored != oldName && isShortcutFormat(n.Entry.Format) {
+	if _, oldName := splitRel(oldRel); n.Stored != oldName && IsShortcutFormat(n.Entry.Format) {
 		stored = newName + ".lnk"
 	}
 	if err := t.moveTo(src, newDirRel, stored, fileLinkInformationEx, 0); err != nil {
@@ -354,7 +350,7 @@ func (t *Tree) Rename(dirRel, name, newDirRel, newName string, flags uint32) err
 		return err
 	}
 	stored := newName
-	if src.Stored != name && isShortcutFormat(src.Entry.Format) {
+	if src.Stored != name && IsShortcutFormat(src.Entry.Format) {
 		stored = newName + ".lnk"
 	}
 	var shadowed string

@@ -8,11 +8,12 @@ import (
 	"fmt"
 	iofs "io/fs"
 	"os"
+	"path"
 	"path/filepath"
-	"strings"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/linkfs/linkfs/internal/mountinfo"
 	"github.com/linkfs/linkfs/translate"
 )
 
@@ -64,10 +65,7 @@ func classifyAt(dirfd int, name string, opts *Options, caps sourceCaps) (Entry, 
 // classifyStat is classifyAt for an entry the caller has just stat'ed
 // (lstat), sparing a second fstatat; a nil known stats here.
 func classifyStat(dirfd int, name string, known *unix.Stat_t, opts *Options, caps sourceCaps) (Entry, error) {
-	// Through /proc/self/fd the walk to the directory is already done by the
-	// kernel; only the last component is resolved, and lgetxattr does not
-	// follow it.
-	xpath := fmt.Sprintf("/proc/self/fd/%d/%s", dirfd, name)
+	xpath := procPath(dirfd, name)
 	p := probe{name: name}
 	var reparse []byte
 	var rerr error
@@ -234,31 +232,26 @@ func fileType(mode uint32) iofs.FileMode {
 }
 
 // VolumeDepth returns how many directories lie between the root of the
-// mounted file system holding path and path's parent directory: the depth
-// that NTFS targets rooted at the volume (`\a\b`) are resolved against.
-func VolumeDepth(path string) (int, error) {
-	abs, err := filepath.Abs(path)
+// volume holding dir and dir itself (0 for the root): the depth that NTFS
+// targets rooted at the volume (`\a\b`) are resolved against. The volume
+// is the mounted file system holding dir; a bind mount of one of its
+// subdirectories counts from the volume's own root.
+func VolumeDepth(dir string) (int, error) {
+	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return 0, err
 	}
-	mounts, err := Mounts()
+	mounts, err := mountinfo.Self()
 	if err != nil {
 		return 0, err
 	}
-	dir := filepath.Dir(abs)
-	best := "/"
-	for _, m := range mounts {
-		if within(dir, m.MountPoint) && len(m.MountPoint) > len(best) {
-			best = m.MountPoint
-		}
+	m, ok := mountinfo.Holding(mounts, abs)
+	if !ok {
+		return 0, fmt.Errorf("no mount holds %s", abs)
 	}
-	rel, err := filepath.Rel(best, dir)
-	if err != nil || rel == "." {
+	rel, err := filepath.Rel(m.MountPoint, abs)
+	if err != nil {
 		return 0, err
 	}
-	return strings.Count(rel, "/") + 1, nil
-}
-
-func within(path, dir string) bool {
-	return dir == "/" || path == dir || strings.HasPrefix(path, dir+"/")
+	return countNames(path.Join(m.Root, rel)), nil
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // ClassifyPath classifies the entry at path without following it. Off
@@ -55,16 +54,12 @@ func ClassifyPath(path string, opts *Options) (Entry, error) {
 }
 
 // VolumeDepth returns how many directories lie between the volume root of
-// path and path's parent directory.
-func VolumeDepth(path string) (int, error) {
-	abs, err := filepath.Abs(path)
+// dir and dir itself.
+func VolumeDepth(dir string) (int, error) {
+	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return 0, err
 	}
-	dir := filepath.Dir(abs)
-	rest := strings.Trim(dir[len(filepath.VolumeName(dir)):], `\/`)
-	if rest == "" {
-		return 0, nil
-	}
-	return strings.Count(filepath.ToSlash(rest), "/") + 1, nil
+	rest := abs[len(filepath.VolumeName(abs)):]
+	return countNames(filepath.ToSlash(rest)), nil
 }

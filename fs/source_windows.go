@@ -53,12 +53,12 @@ func ClassifyPath(path string, opts *Options) (Entry, error) {
 }
 
 // VolumeDepth returns how many directories lie between the root of the
-// volume holding path and path's parent directory: the depth that rooted
-// NTFS targets (`\a\b`) are resolved against.
-func VolumeDepth(path string) (int, error) {
-	abs, err := filepath.Abs(path)
+// volume holding dir and dir itself: the depth that rooted NTFS targets
+// (`\a\b`) are resolved against.
+func VolumeDepth(dir string) (int, error) {
+	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return 0, err
 	}
-	return volumeDepth(filepath.Dir(abs)), nil
+	return volumeDepth(abs), nil
 }

@@ -25,6 +25,13 @@ type Config struct {
 	ReadOnly bool
 	Classify Options
 	Logger   *slog.Logger
+	// KeepAtime lists directories without moving their access times
+	// where the caller may: scan and convert leave a tree as they found it.
+	KeepAtime bool
+	// CrossMounts probes each file system met below the root for the NTFS
+	// metadata it exposes, instead of taking the root's for all: a walk
+	// crosses mount points, a mount does not look.
+	CrossMounts bool
 }
 
 // DefaultRead returns the formats presented as links by default: every
@@ -40,19 +47,23 @@ func DefaultRead() map[translate.Format]bool {
 	return read
 }
 
-func hasShortcutSuffix(name string) bool { return strings.HasSuffix(strings.ToLower(name), ".lnk") }
+// HasShortcutSuffix reports whether name ends in ".lnk", in any case, as
+// Explorer and Cygwin look for shortcuts.
+func HasShortcutSuffix(name string) bool { return strings.HasSuffix(strings.ToLower(name), ".lnk") }
 
-// logicalName returns the name a shortcut file is shown under: without its
+// LogicalName returns the name a shortcut file is shown under: without its
 // .lnk suffix, unless nothing usable remains ("..lnk" stays as it is).
-func logicalName(stored string) (string, bool) {
-	if !hasShortcutSuffix(stored) {
+func LogicalName(stored string) (string, bool) {
+	if !HasShortcutSuffix(stored) {
 		return "", false
 	}
 	l := stored[:len(stored)-4]
 	return l, l != "" && l != "." && l != ".."
 }
 
-func isShortcutFormat(f translate.Format) bool {
+// IsShortcutFormat reports whether links of format f are .lnk files, shown
+// under their logical names.
+func IsShortcutFormat(f translate.Format) bool {
 	return f == translate.CygwinShortcut || f == translate.ShellLink
 }
 
@@ -61,6 +72,42 @@ func (a *Attr) presentAsLink(target string) {
 	a.Mode = ModeSymlink | 0o777
 	a.Size = int64(len(target))
 	a.Blocks = 0
+}
+
+// countNames counts the names of a slash-separated path ("" and "/" have
+// none).
+func countNames(p string) int {
+	p = strings.Trim(path.Clean("/"+p), "/")
+	if p == "" {
+		return 0
+	}
+	return strings.Count(p, "/") + 1
+}
+
+// linkDepth is the one rule for presenting a link's target relative to
+// its volume: the depth of the link's directory dirRel below the volume
+// root, given the depth of the source root below it. Every front end (the
+// mount on Linux and Windows, inspect, scan) counts it this way.
+func linkDepth(sourceDepth int, dirRel string) int {
+	return sourceDepth + countNames(dirRel)
+}
+
+// targetBelow returns the path below the root that a relative link
+// target in the directory dirRel leads to, if it stays in the tree: only
+// such a target can be looked at to give a link the directory kind that
+// Windows needs. Other links get the file kind, as Linux cifs gives them.
+func targetBelow(dirRel, target string) (string, bool) {
+	if strings.HasPrefix(target, "/") {
+		return "", false
+	}
+	rel := path.Clean(path.Join(dirRel, target))
+	switch {
+	case rel == "..", strings.HasPrefix(rel, "../"):
+		return "", false
+	case rel == ".":
+		return "", true
+	}
+	return rel, true
 }
 
 // splitRel splits a slash-separated relative path into directory and name.

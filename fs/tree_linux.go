@@ -3,12 +3,13 @@
 package fs
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"os"
 	"path"
-	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -21,9 +22,14 @@ import (
 // the source root without following symlinks, so a rename race or a ".."
 // cannot make it touch anything outside the source.
 type Tree struct {
-	cfg    Config
-	rootFd int
-	caps   sourceCaps
+	cfg     Config
+	rootFd  int
+	rootDev uint64
+	caps    sourceCaps // of the root's file system
+	devCaps sync.Map   // uint64 device -> sourceCaps, with Config.CrossMounts
+	// depth counts the directories between the volume root and the
+	// source: a rooted NTFS target (`\a\b`) is relative to the volume.
+	depth  int
 	create translate.Format
 	cache  classCache
 	warned sync.Map // stored paths already logged as malformed
@@ -51,7 +57,15 @@ func NewTree(cfg Config) (*Tree, error) {
 	if err != nil {
 		return nil, &os.PathError{Op: "open source", Path: cfg.Source, Err: err}
 	}
-	t := &Tree{cfg: cfg, rootFd: fd, caps: probeCaps(fd)}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return nil, &os.PathError{Op: "stat source", Path: cfg.Source, Err: err}
+	}
+	t := &Tree{cfg: cfg, rootFd: fd, rootDev: st.Dev, caps: probeCaps(fd)}
+	if t.depth, err = VolumeDepth(cfg.Source); err != nil {
+		cfg.Logger.Warn("cannot locate the volume root; rooted NTFS targets are presented from the source root", "path", cfg.Source, "err", err)
+	}
 	t.cache.init(classCacheSize)
 	if t.create, err = t.resolveCreate(cfg.Create); err != nil {
 		unix.Close(fd)
@@ -65,7 +79,7 @@ func NewTree(cfg Config) (*Tree, error) {
 // to the directory itself (lgetxattr would ask procfs's own link).
 func probeCaps(rootFd int) sourceCaps {
 	var caps sourceCaps
-	xpath := fmt.Sprintf("/proc/self/fd/%d", rootFd)
+	xpath := procPath(rootFd, "")
 	var buf [8]byte
 	if _, err := unix.Getxattr(xpath, xattrReparse, buf[:]); err == nil || errors.Is(err, unix.ENODATA) || errors.Is(err, unix.ERANGE) {
 		caps.reparse = true
@@ -109,93 +123,36 @@ func (t *Tree) Source() string { return t.cfg.Source }
 // ReadOnly reports whether the tree refuses changes.
 func (t *Tree) ReadOnly() bool { return t.cfg.ReadOnly }
 
-// OpenDir opens the directory rel (slash-separated, relative to the source
-// root, "" for the root) as an O_PATH descriptor, beneath the root and
-// without following any symlink.
-func (t *Tree) OpenDir(rel string) (int, error) {
-	return t.openBeneath(rel, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC)
-}
-
-func (t *Tree) openBeneath(rel string, flags int) (int, error) {
-	if rel == "" {
-		rel = "."
-	}
-	how := unix.OpenHow{
-		Flags:   uint64(flags),
-		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
-	}
-	for {
-		fd, err := unix.Openat2(t.rootFd, rel, &how)
-		switch {
-		case err == nil:
-			return fd, nil
-		case errors.Is(err, unix.EINTR), errors.Is(err, unix.EAGAIN):
-			continue // a concurrent rename on the source: retry
-		case errors.Is(err, unix.ENOSYS):
-			return t.openWalk(rel, flags)
-		}
-		return -1, err
-	}
-}
-
-// openWalk is the fallback for kernels without openat2 (before 5.6): one
-// component at a time, each opened with O_NOFOLLOW.
-func (t *Tree) openWalk(rel string, flags int) (int, error) {
-	fd, err := unix.Openat(t.rootFd, ".", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, err
-	}
-	parts := strings.Split(rel, "/")
-	for i, part := range parts {
-		if part == "" || part == "." {
-			continue
-		}
-		if part == ".." {
-			unix.Close(fd)
-			return -1, unix.EXDEV
-		}
-		f := unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
-		if i == len(parts)-1 {
-			f = flags | unix.O_NOFOLLOW
-		}
-		next, err := unix.Openat(fd, part, f, 0)
-		unix.Close(fd)
-		if err != nil {
-			return -1, err
-		}
-		fd = next
-	}
-	return fd, nil
-}
-
 // Lookup finds the entry presented as name in the directory dirRel.
 func (t *Tree) Lookup(dirRel, name string) (Node, error) {
-	dirfd, err := t.OpenDir(dirRel)
-	if err != nil {
-		return Node{}, err
-	}
-	defer unix.Close(dirfd)
-	return t.lookupAt(dirfd, dirRel, name)
+	var n Node
+	err := t.withDir(dirRel, func(d *Dir) error {
+		var err error
+		n, err = d.lookup(name)
+		return err
+	})
+	return n, err
 }
 
-func (t *Tree) lookupAt(dirfd int, dirRel, name string) (Node, error) {
-	n, err := t.nodeAt(dirfd, dirRel, name)
-	if !errors.Is(err, unix.ENOENT) || hasShortcutSuffix(name) {
+// lookup finds the entry presented as name.
+func (d *Dir) lookup(name string) (Node, error) {
+	n, err := d.node(name)
+	if !errors.Is(err, unix.ENOENT) || HasShortcutSuffix(name) {
 		return n, err
 	}
 	// A shortcut "music.lnk" is shown as "music" when no "music" exists.
-	sn, serr := t.nodeAt(dirfd, dirRel, name+".lnk")
-	if serr == nil && sn.IsLink() && isShortcutFormat(sn.Entry.Format) {
+	sn, serr := d.node(name + ".lnk")
+	if serr == nil && sn.IsLink() && IsShortcutFormat(sn.Entry.Format) {
 		return sn, nil
 	}
 	return n, err
 }
 
-// nodeAt classifies the stored entry name in dirfd and presents it.
-func (t *Tree) nodeAt(dirfd int, dirRel, name string) (Node, error) {
-	var st unix.Stat_t
-	serr := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
-	if serr != nil && (!t.caps.reparse || !errors.Is(serr, unix.EIO)) {
+// node classifies the stored entry name and presents it.
+func (d *Dir) node(name string) (Node, error) {
+	t := d.t
+	st, serr := d.Lstat(name)
+	if serr != nil && (!d.caps.reparse || !errors.Is(serr, unix.EIO)) {
 		return Node{}, serr
 	}
 	var e Entry
@@ -205,11 +162,11 @@ func (t *Tree) nodeAt(dirfd int, dirRel, name string) (Node, error) {
 	}
 	if !cached {
 		var err error
-		if serr == nil {
-			e, err = classifyStat(dirfd, name, &st, &t.cfg.Classify, t.caps)
-		} else {
-			e, err = classifyAt(dirfd, name, &t.cfg.Classify, t.caps)
+		known := &st
+		if serr != nil {
+			known = nil
 		}
+		e, err = classifyStat(d.fd, name, known, &t.cfg.Classify, d.caps)
 		if err != nil {
 			return Node{}, err
 		}
@@ -224,7 +181,7 @@ func (t *Tree) nodeAt(dirfd int, dirRel, name string) (Node, error) {
 		if !e.IsLink() || !t.cfg.Read[e.Format] {
 			return Node{}, serr
 		}
-		if err := unix.Fstat(dirfd, &st); err != nil {
+		if err := unix.Fstat(d.fd, &st); err != nil {
 			return Node{}, err
 		}
 		st.Ino = syntheticIno(&st, name)
@@ -232,7 +189,7 @@ func (t *Tree) nodeAt(dirfd int, dirRel, name string) (Node, error) {
 	}
 	n := Node{Stored: name, Attr: attrOf(&st), Entry: e}
 	if e.Err != nil {
-		t.warnOnce(path.Join(dirRel, name), &e)
+		t.warnOnce(path.Join(d.rel, name), &e)
 	}
 	if e.Reparse && !e.IsLink() && n.IsLink() {
 		// ntfs-3g shows a reparse point it cannot read as a symlink to an
@@ -243,9 +200,9 @@ func (t *Tree) nodeAt(dirfd int, dirRel, name string) (Node, error) {
 	if !e.IsLink() || !t.cfg.Read[e.Format] {
 		return n, nil
 	}
-	target, err := t.present(dirRel, &e)
+	target, err := d.Present(&e)
 	if err != nil {
-		t.warnOnce(path.Join(dirRel, name), &Entry{Format: e.Format, Err: err})
+		t.warnOnce(path.Join(d.rel, name), &Entry{Format: e.Format, Err: err})
 		if e.Reparse && n.IsLink() {
 			plainReparse(&n.Attr, e.Attrs)
 		}
@@ -278,33 +235,31 @@ func attrOf(st *unix.Stat_t) Attr {
 }
 
 // syntheticIno gives an entry that cannot be stat'ed a stable inode number
-// derived from its directory and name (FNV-1a).
+// derived from its directory and name, in the upper half no real inode of
+// the directory's file system takes.
 func syntheticIno(dir *unix.Stat_t, name string) uint64 {
-	h := uint64(14695981039346656037) ^ dir.Ino
-	for i := 0; i < len(name); i++ {
-		h ^= uint64(name[i])
-		h *= 1099511628211
-	}
-	return h | 1<<63
+	h := fnv.New64a()
+	var ino [8]byte
+	binary.LittleEndian.PutUint64(ino[:], dir.Ino)
+	h.Write(ino[:])
+	h.Write([]byte(name))
+	return h.Sum64() | 1<<63
 }
 
-// present returns the POSIX target a link shows through the overlay.
+// present returns the POSIX target a link in dirRel shows through the
+// overlay.
 func (t *Tree) present(dirRel string, e *Entry) (string, error) {
 	if e.Format == translate.Native {
 		return e.Link.Target, nil // already the Linux side's own link
 	}
-	depth := 0
-	if dirRel != "" {
-		depth = strings.Count(dirRel, "/") + 1
-	}
-	return t.cfg.Mapper.POSIXTarget(e.Link, depth)
+	return t.cfg.Mapper.POSIXTarget(e.Link, linkDepth(t.depth, dirRel))
 }
 
 // ReadDir lists the directory dirRel as presented, each entry with its
 // presented type (a content link is a symlink) and shortcuts under their
 // logical names.
 func (t *Tree) ReadDir(dirRel string) ([]DirEntry, error) {
-	fd, err := t.openBeneath(dirRel, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC)
+	d, err := t.ListDir(dirRel)
 	if errors.Is(err, unix.ELOOP) && t.caps.reparse && dirRel != "" {
 		// A reparse point ntfs-3g shows as a symlink but linkfs shows as
 		// a plain directory: it has no entries linkfs can reach.
@@ -315,38 +270,37 @@ func (t *Tree) ReadDir(dirRel string) ([]DirEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := os.NewFile(uintptr(fd), dirRel)
-	defer f.Close()
-	raw, err := readDirents(fd)
+	defer d.Close()
+	raw, err := d.List()
 	if err != nil {
 		return nil, err
 	}
 	names := make(map[string]bool, len(raw))
-	for _, d := range raw {
-		names[d.Name] = true
+	for _, de := range raw {
+		names[de.Name] = true
 	}
 	out := make([]DirEntry, 0, len(raw))
-	for _, d := range raw {
+	for _, de := range raw {
 		// On a plain source the listing's type is the truth for all but
 		// regular files (which may be content links). On ntfs-3g it is not
 		// even that: every reparse point is listed as DT_LNK, a junction
 		// ntfs-3g cannot resolve as DT_DIR.
-		if !t.caps.reparse && d.Type != unix.DT_REG && d.Type != unix.DT_UNKNOWN {
-			out = append(out, DirEntry{Name: d.Name, Ino: d.Ino, Type: dtToMode(d.Type)})
+		if !d.caps.reparse && de.Type != unix.DT_REG && de.Type != unix.DT_UNKNOWN {
+			out = append(out, DirEntry{Name: de.Name, Ino: de.Ino, Type: dtToMode(de.Type)})
 			continue
 		}
 		// Classify the entry here, from the directory already open: one
 		// fstatat and a cached classification in the daemon cost far less
 		// than the FUSE lookup per entry a DT_UNKNOWN would make find or
 		// ls send, and the type comes out exact.
-		n, err := t.nodeAt(fd, dirRel, d.Name)
+		n, err := d.node(de.Name)
 		if err != nil {
 			// Gone or unreadable since the listing: a lookup will say.
-			out = append(out, DirEntry{Name: d.Name, Ino: d.Ino})
+			out = append(out, DirEntry{Name: de.Name, Ino: de.Ino})
 			continue
 		}
-		name := d.Name
-		if logical, ok := logicalName(d.Name); ok && !names[logical] && n.IsLink() && isShortcutFormat(n.Entry.Format) {
+		name := de.Name
+		if logical, ok := LogicalName(de.Name); ok && !names[logical] && n.IsLink() && IsShortcutFormat(n.Entry.Format) {
 			name = logical
 		}
 		out = append(out, DirEntry{Name: name, Ino: n.Attr.Ino, Type: n.Attr.Mode & ModeType})
@@ -354,54 +308,7 @@ func (t *Tree) ReadDir(dirRel string) ([]DirEntry, error) {
 	return out, nil
 }
 
-type rawDirent struct {
-	Name string
-	Ino  uint64
-	Type uint32
-}
-
-// readDirents reads a whole directory with getdents64, names and d_type.
-func readDirents(fd int) ([]rawDirent, error) {
-	var out []rawDirent
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := unix.Getdents(fd, buf)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if n <= 0 {
-			return out, nil
-		}
-		for off := 0; off < n; {
-			// struct linux_dirent64: ino u64, off s64, reclen u16, type u8, name.
-			rec := buf[off:n]
-			if len(rec) < 19 {
-				return nil, fmt.Errorf("getdents: short record")
-			}
-			reclen := int(uint16(rec[16]) | uint16(rec[17])<<8)
-			if reclen < 19 || reclen > len(rec) {
-				return nil, fmt.Errorf("getdents: bad record length %d", reclen)
-			}
-			ino := uint64(0)
-			for i := 7; i >= 0; i-- {
-				ino = ino<<8 | uint64(rec[i])
-			}
-			name := rec[19:reclen]
-			if i := strings.IndexByte(string(name), 0); i >= 0 {
-				name = name[:i]
-			}
-			if s := string(name); s != "." && s != ".." {
-				out = append(out, rawDirent{Name: s, Ino: ino, Type: uint32(rec[18])})
-			}
-			off += reclen
-		}
-	}
-}
-
-func dtToMode(dt uint32) uint32 {
+func dtToMode(dt uint8) uint32 {
 	switch dt {
 	case unix.DT_LNK:
 		return unix.S_IFLNK
@@ -438,8 +345,8 @@ func (t *Tree) Getattr(rel string) (Node, error) {
 func (t *Tree) Readlink(rel string) (string, error) {
 	dir, name := splitRel(rel)
 	var target string
-	err := t.withDir(dir, func(dirfd int) error {
-		n, err := t.lookupAt(dirfd, dir, name)
+	err := t.withDir(dir, func(d *Dir) error {
+		n, err := d.lookup(name)
 		switch {
 		case err != nil:
 			return err
@@ -449,7 +356,7 @@ func (t *Tree) Readlink(rel string) (string, error) {
 			target = n.Target
 			return nil
 		}
-		target, err = readlinkAt(dirfd, n.Stored)
+		target, err = readlinkAt(d.fd, n.Stored)
 		return err
 	})
 	return target, err

@@ -4,7 +4,6 @@ package fs
 
 import (
 	"fmt"
-	"syscall"
 
 	"github.com/linkfs/linkfs/translate"
 )
@@ -37,7 +36,7 @@ func (t *Tree) symlinkFormat(target string) translate.Format {
 }
 
 // checkRoundTrip refuses a link that would not read back as what ln -s
-// was given (up to the configured style of drive paths): better an error
+// (or convert) was given (up to the configured style of drive paths): better an error
 // than a link that silently points elsewhere. It returns the link as it
 // will be classified and presented.
 func (t *Tree) checkRoundTrip(dirRel string, s *Stored, target string) (Entry, string, error) {
@@ -55,11 +54,11 @@ func (t *Tree) checkRoundTrip(dirRel string, s *Stored, target string) (Entry, s
 	}
 	e, _ := decide(&p, &t.cfg.Classify)
 	if !e.IsLink() {
-		return e, "", fmt.Errorf("%w: %s link to %q does not decode: %v", syscall.EINVAL, s.Format, target, e.Err)
+		return e, "", fmt.Errorf("%s link to %q does not decode: %v", s.Format, target, e.Err)
 	}
 	got, err := t.present(dirRel, &e)
 	if err != nil || got != want {
-		return e, "", fmt.Errorf("%w: %s link to %q would read back as %q", syscall.EINVAL, s.Format, target, got)
+		return e, "", fmt.Errorf("%s link to %q would read back as %q", s.Format, target, got)
 	}
 	return e, got, nil
 }

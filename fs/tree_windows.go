@@ -170,12 +170,12 @@ func (t *Tree) openEntry(rel string, access uint32) (windows.Handle, error) {
 // Lookup finds the entry presented as name in the directory dirRel.
 func (t *Tree) Lookup(dirRel, name string) (Node, error) {
 	n, err := t.nodeAt(dirRel, name)
-	if !errors.Is(err, syscall.ENOENT) || hasShortcutSuffix(name) {
+	if !errors.Is(err, syscall.ENOENT) || HasShortcutSuffix(name) {
 		return n, err
 	}
 	// A shortcut "music.lnk" is shown as "music" when no "music" exists.
 	sn, serr := t.nodeAt(dirRel, name+".lnk")
-	if serr == nil && sn.IsLink() && isShortcutFormat(sn.Entry.Format) {
+	if serr == nil && sn.IsLink() && IsShortcutFormat(sn.Entry.Format) {
 		return sn, nil
 	}
 	return n, err
@@ -284,11 +284,7 @@ func (h *winHead) close() {
 // rooted NTFS target is relative to the volume, which lies depth
 // directories above the source root.
 func (t *Tree) present(dirRel string, e *Entry) (string, error) {
-	depth := t.depth
-	if dirRel != "" {
-		depth += strings.Count(dirRel, "/") + 1
-	}
-	return t.cfg.Mapper.POSIXTarget(e.Link, depth)
+	return t.cfg.Mapper.POSIXTarget(e.Link, linkDepth(t.depth, dirRel))
 }
 
 // ReadDir lists the directory dirRel as presented: directories as such,
@@ -317,8 +313,8 @@ func (t *Tree) ReadDir(dirRel string) ([]DirEntry, error) {
 		case d.attrs&AttrDirectory != 0:
 			e.Type = ModeDir
 		default:
-			if l, ok := logicalName(e.Name); ok && !names[strings.ToLower(l)] {
-				if n, err := t.nodeAt(dirRel, e.Name); err == nil && n.IsLink() && isShortcutFormat(n.Entry.Format) {
+			if l, ok := LogicalName(e.Name); ok && !names[strings.ToLower(l)] {
+				if n, err := t.nodeAt(dirRel, e.Name); err == nil && n.IsLink() && IsShortcutFormat(n.Entry.Format) {
 					e.Name, e.Type = l, ModeSymlink
 				}
 			}

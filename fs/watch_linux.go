@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/linkfs/linkfs/internal/mountinfo"
 )
 
 // Watcher reports changes made to the source's directories by anyone (a
@@ -96,12 +97,12 @@ func (t *Tree) NewWatcher() (*Watcher, error) {
 // directory is opened beneath the root without following symlinks, and
 // the watch is placed through that descriptor, never through a path.
 func (w *Watcher) Watch(rel string) (WatchID, error) {
-	fd, err := w.tree.OpenDir(rel)
+	d, err := w.tree.OpenDir(rel)
 	if err != nil {
 		return -1, fmt.Errorf("watch %q: %w", rel, err)
 	}
-	defer unix.Close(fd)
-	if err := w.checkLocal(fd); err != nil {
+	defer d.Close()
+	if err := w.checkLocal(d.fd); err != nil {
 		return -1, fmt.Errorf("watch %q: %w", rel, err)
 	}
 	sc, err := w.file.SyscallConn()
@@ -110,7 +111,7 @@ func (w *Watcher) Watch(rel string) (WatchID, error) {
 	}
 	var wd int
 	ctlErr := sc.Control(func(ifd uintptr) {
-		wd, err = unix.InotifyAddWatch(int(ifd), "/proc/self/fd/"+strconv.Itoa(fd), watchMask)
+		wd, err = unix.InotifyAddWatch(int(ifd), procPath(d.fd, ""), watchMask)
 	})
 	if ctlErr != nil {
 		return -1, fmt.Errorf("watch %q: %w", rel, ctlErr)
@@ -191,7 +192,7 @@ var localMagic = map[uint32]bool{
 // only through the mount, so inotify sees every change. A network FUSE
 // (sshfs, rclone) or an overlay (another linkfs) names no such file.
 func localFUSE(dev uint64) bool {
-	mounts, err := Mounts()
+	mounts, err := mountinfo.Self()
 	if err != nil {
 		return false
 	}
@@ -305,14 +306,14 @@ func parseEvents(buf []byte, b *batch) {
 		if end > len(buf) {
 			break // the kernel never splits an event
 		}
-		name := cString(buf[unix.SizeofInotifyEvent:end])
+		name := unix.ByteSliceToString(buf[unix.SizeofInotifyEvent:end])
 		buf = buf[end:]
 		op := opOf(ev.Mask)
 		if op == 0 {
 			continue
 		}
 		b.add(Change{Dir: WatchID(ev.Wd), Name: name, Op: op})
-		if presented, ok := logicalName(name); ok {
+		if presented, ok := LogicalName(name); ok {
 			b.add(Change{Dir: WatchID(ev.Wd), Name: presented, Op: op})
 		}
 	}
@@ -342,15 +343,6 @@ func opOf(mask uint32) ChangeOp {
 		op |= ChangeLost
 	}
 	return op
-}
-
-func cString(b []byte) string {
-	for i, c := range b {
-		if c == 0 {
-			return string(b[:i])
-		}
-	}
-	return string(b)
 }
 
 // Close stops Run and ends every watch.

@@ -37,7 +37,7 @@ func writeAt(dirfd int, s *Stored, c Caller) (st unix.Stat_t, err error) {
 			return st, err
 		}
 		if err := chownNew(dirfd, s.Name, c); err != nil {
-			removeAt(dirfd, s.Name, false)
+			removeLinkAt(dirfd, s.Name)
 			return st, err
 		}
 		return st, unix.Fstatat(dirfd, s.Name, &st, unix.AT_SYMLINK_NOFOLLOW)
@@ -66,16 +66,16 @@ func writeAt(dirfd int, s *Stored, c Caller) (st unix.Stat_t, err error) {
 	}
 	if err != nil {
 		if !errors.Is(err, unix.EEXIST) {
-			removeAt(dirfd, s.Name, s.Dir)
+			removeLinkAt(dirfd, s.Name)
 		}
 		return st, err
 	}
 	defer func() {
 		if err != nil {
-			removeAt(dirfd, s.Name, s.Dir)
+			removeLinkAt(dirfd, s.Name)
 		}
 	}()
-	xpath := fmt.Sprintf("/proc/self/fd/%d/%s", dirfd, s.Name)
+	xpath := procPath(dirfd, s.Name)
 	if s.Attrs != 0 {
 		if err := writeDOSAttrs(xpath, s.Attrs); err != nil {
 			return st, err
@@ -122,12 +122,4 @@ func writeAll(fd int, b []byte) error {
 		b = b[n:]
 	}
 	return nil
-}
-
-func removeAt(dirfd int, name string, dir bool) {
-	flags := 0
-	if dir {
-		flags = unix.AT_REMOVEDIR
-	}
-	_ = unix.Unlinkat(dirfd, name, flags)
 }

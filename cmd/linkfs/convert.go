@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/linkfs/linkfs/fs"
+	"github.com/linkfs/linkfs/scan"
 	"github.com/linkfs/linkfs/translate"
 )
 
@@ -121,7 +122,7 @@ func runConvert(ctx context.Context, opts convertOptions, paths []string, stdout
 	if err != nil {
 		return err
 	}
-	conv, err := fs.NewConverter(fs.ConvertOptions{To: to, Mapper: mapper, Classify: fs.Options{Explain: true}, DryRun: opts.dryRun})
+	conv, err := scan.NewConverter(scan.ConvertOptions{To: to, Mapper: mapper, Classify: fs.Options{Explain: true}, DryRun: opts.dryRun})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -94,7 +95,7 @@ func describe(path string, e *fs.Entry, m *translate.Mapper) inspectRecord {
 	}
 	depth := 0
 	if rootedRelative(&e.Link) {
-		d, err := fs.VolumeDepth(path)
+		d, err := fs.VolumeDepth(filepath.Dir(path))
 		if err != nil {
 			r.Error = fmt.Sprintf("locate volume root: %v", err)
 			return r

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/linkfs/linkfs/fs"
+	"github.com/linkfs/linkfs/scan"
 	"github.com/linkfs/linkfs/translate"
 )
 
@@ -116,20 +117,20 @@ func printScanResult(w io.Writer, asJSON bool, records []scanRecord, sum *scanSu
 
 // scanned is a walk and its links described as scan reports them.
 type scanned struct {
-	result      *fs.ScanResult
+	result      *scan.Result
 	records     []scanRecord // one per result.Links
-	resolutions []fs.Resolution
+	resolutions []scan.Resolution
 }
 
 // scanTree walks paths with progress on a terminal, reports each path that
 // could not be read on stderr, and describes every link found.
 func scanTree(ctx context.Context, cmd string, paths []string, mapper *translate.Mapper, stderr io.Writer) (*scanned, error) {
-	opts := fs.ScanOptions{Classify: fs.Options{Explain: true}}
+	opts := scan.Options{Classify: fs.Options{Explain: true}}
 	prog := newProgress(stderr, "scanning")
 	if prog != nil {
 		opts.Progress = prog.dir
 	}
-	res, err := fs.Scan(ctx, paths, opts)
+	res, err := scan.Scan(ctx, paths, opts)
 	prog.stop()
 	if err != nil {
 		return nil, err
@@ -148,9 +149,9 @@ func scanTree(ctx context.Context, cmd string, paths []string, mapper *translate
 	}
 	sc.resolutions = res.ResolveAll(targets)
 	for i, r := range sc.resolutions {
-		sc.records[i].Dangling = r.State == fs.Dangling
-		sc.records[i].Loop = r.State == fs.Loop
-		sc.records[i].Outside = r.State == fs.Outside
+		sc.records[i].Dangling = r.State == scan.Dangling
+		sc.records[i].Loop = r.State == scan.Loop
+		sc.records[i].Outside = r.State == scan.Outside
 	}
 	return sc, nil
 }

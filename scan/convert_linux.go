@@ -1,6 +1,6 @@
 //go:build linux
 
-package fs
+package scan
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/linkfs/linkfs/fs"
 	"github.com/linkfs/linkfs/translate"
 )
 
@@ -25,9 +26,9 @@ var ErrCannotConvert = errors.New("cannot convert")
 // ConvertOptions configure a Converter.
 type ConvertOptions struct {
 	// To is the format links are rewritten into; auto is refused.
-	To       CreateFormat
+	To       fs.CreateFormat
 	Mapper   *translate.Mapper
-	Classify Options
+	Classify fs.Options
 	// DryRun checks every conversion and changes nothing.
 	DryRun bool
 }
@@ -40,8 +41,7 @@ type ConvertOptions struct {
 type Converter struct {
 	opts  ConvertOptions
 	to    translate.Format
-	trees map[string]*Tree // by root, for opening directories beneath it
-	caps  map[uint64]sourceCaps
+	trees map[string]*fs.Tree // by root, for opening directories beneath it
 	pid   int
 	seq   int
 }
@@ -55,7 +55,7 @@ func NewConverter(opts ConvertOptions) (*Converter, error) {
 	if opts.Mapper == nil {
 		opts.Mapper = &translate.Mapper{}
 	}
-	return &Converter{opts: opts, to: to, trees: map[string]*Tree{}, caps: map[uint64]sourceCaps{}, pid: os.Getpid()}, nil
+	return &Converter{opts: opts, to: to, trees: map[string]*fs.Tree{}, pid: os.Getpid()}, nil
 }
 
 // Close releases the directories the converter holds open.
@@ -72,7 +72,7 @@ func (c *Converter) Close() {
 // error wrapping ErrCannotConvert means the link was left untouched
 // because it cannot be converted; any other error also leaves it as it
 // was, or, when it says so, converted with the old name left beside it.
-func (c *Converter) Convert(l *ScannedLink, target string, targetIsDir bool) (string, error) {
+func (c *Converter) Convert(l *Link, target string, targetIsDir bool) (string, error) {
 	if l.Entry.Format == c.to {
 		return l.Path, nil
 	}
@@ -80,41 +80,36 @@ func (c *Converter) Convert(l *ScannedLink, target string, targetIsDir bool) (st
 	if err != nil {
 		return "", err
 	}
-	dirfd, err := tree.OpenDir(dirRel)
+	d, err := tree.OpenDir(dirRel)
 	if err != nil {
 		return "", &os.PathError{Op: "open", Path: filepath.Dir(l.Path), Err: err}
 	}
-	defer unix.Close(dirfd)
-	caps := c.capsOf(dirfd)
-	if err := c.fits(caps); err != nil {
-		return "", err
+	defer d.Close()
+	if err := d.Fits(c.to); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrCannotConvert, err)
 	}
-	// A tree with the caps of the directory's own file system: writing
-	// and presenting links depend on them.
-	t := &Tree{cfg: tree.cfg, rootFd: tree.rootFd, caps: caps}
-	if err := c.unchanged(dirfd, name, l, caps); err != nil {
+	if err := c.unchanged(d, name, l); err != nil {
 		return "", err
 	}
 	logical := name
-	if n, ok := logicalName(name); ok && isShortcutFormat(l.Entry.Format) {
+	if n, ok := fs.LogicalName(name); ok && fs.IsShortcutFormat(l.Entry.Format) {
 		logical = n
 	}
 	// A link stored as a directory (a junction, a directory symlink) has a
 	// directory target even where the scan could not see it.
 	isDir := targetIsDir || l.Entry.Format == translate.Junction || l.Entry.Type.IsDir() ||
-		l.Entry.HasAttrs && l.Entry.Attrs&AttrDirectory != 0
-	stored, err := Encode(c.to, logical, target, isDir, c.opts.Mapper)
+		l.Entry.HasAttrs && l.Entry.Attrs&fs.AttrDirectory != 0
+	stored, err := fs.Encode(c.to, logical, target, isDir, c.opts.Mapper)
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrCannotConvert, err)
 	}
-	if _, _, err := t.checkRoundTrip(dirRel, &stored, target); err != nil {
-		// checkRoundTrip speaks to the mount, in errno terms.
-		return "", fmt.Errorf("%w: %s", ErrCannotConvert, strings.TrimPrefix(err.Error(), unix.EINVAL.Error()+": "))
+	if _, _, err := d.CheckRoundTrip(&stored, target); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrCannotConvert, err)
 	}
 	newPath := filepath.Join(filepath.Dir(l.Path), stored.Name)
 	finish := false
 	if stored.Name != name {
-		if finish, err = c.nameFree(t, dirfd, dirRel, &stored, target, newPath); err != nil {
+		if finish, err = c.nameFree(d, &stored, target, newPath); err != nil {
 			return "", err
 		}
 	}
@@ -122,12 +117,12 @@ func (c *Converter) Convert(l *ScannedLink, target string, targetIsDir bool) (st
 		return newPath, nil
 	}
 	if !finish {
-		if err := c.replace(t, dirfd, dirRel, name, &stored, target); err != nil {
+		if err := c.replace(d, name, &stored, target); err != nil {
 			return "", err
 		}
 	}
 	if stored.Name != name {
-		if err := removeEntry(dirfd, name); err != nil {
+		if err := d.RemoveLink(name); err != nil {
 			return newPath, fmt.Errorf("converted to %s, but the old %s is still there: %w", newPath, l.Path, err)
 		}
 	}
@@ -135,7 +130,7 @@ func (c *Converter) Convert(l *ScannedLink, target string, targetIsDir bool) (st
 }
 
 // locate returns the tree l lies in, and its directory and stored name.
-func (c *Converter) locate(l *ScannedLink) (*Tree, string, string, error) {
+func (c *Converter) locate(l *Link) (*fs.Tree, string, string, error) {
 	root, rel := l.Root, l.Rel
 	if rel == "" {
 		// The link was given itself as a root: its directory is the tree.
@@ -148,44 +143,20 @@ func (c *Converter) locate(l *ScannedLink) (*Tree, string, string, error) {
 	t, ok := c.trees[root]
 	if !ok {
 		var err error
-		if t, err = NewTree(Config{Source: root, Mapper: c.opts.Mapper, Classify: c.opts.Classify}); err != nil {
+		if t, err = fs.NewTree(fs.Config{Source: root, Mapper: c.opts.Mapper, Classify: c.opts.Classify, CrossMounts: true}); err != nil {
 			return nil, "", "", err
 		}
 		c.trees[root] = t
 	}
-	dir, name := splitRel(rel)
-	return t, dir, name, nil
-}
-
-func (c *Converter) capsOf(dirfd int) sourceCaps {
-	var st unix.Stat_t
-	if err := unix.Fstat(dirfd, &st); err != nil {
-		return everyCap
-	}
-	caps, ok := c.caps[st.Dev]
-	if !ok {
-		caps = probeCaps(dirfd)
-		c.caps[st.Dev] = caps
-	}
-	return caps
-}
-
-// fits checks that the file system can hold links of the target format.
-func (c *Converter) fits(caps sourceCaps) error {
-	switch {
-	case IsReparse(c.to) && !caps.reparse:
-		return fmt.Errorf("%w: %s links are reparse points, and this file system holds none (it exposes no %s; use an ntfs-3g mount)", ErrCannotConvert, c.to, xattrReparse)
-	case c.to == translate.Native && caps.reparse:
-		return fmt.Errorf("%w: this is NTFS, which has no native symlinks (ntfs-3g would store an Interix or LX link); choose lx, interix or ntfs", ErrCannotConvert)
-	}
-	return nil
+	dir, name := path.Split(rel)
+	return t, strings.TrimSuffix(dir, "/"), name, nil
 }
 
 // unchanged checks that the entry is still the link Scan found.
-func (c *Converter) unchanged(dirfd int, name string, l *ScannedLink, caps sourceCaps) error {
-	e, err := classifyAt(dirfd, name, &c.opts.Classify, caps)
+func (c *Converter) unchanged(d *fs.Dir, name string, l *Link) error {
+	e, err := d.Classify(name)
 	if err == nil && l.Entry.Format == translate.GitSymlink && e.Format == translate.None && e.Err == nil && e.Type.IsRegular() {
-		err = readGitSymlink(dirfd, name, &e)
+		err = readGitSymlink(d, name, &e)
 	}
 	if err != nil {
 		return fmt.Errorf("classify %s again: %w", l.Path, err)
@@ -200,15 +171,13 @@ func (c *Converter) unchanged(dirfd int, name string, l *ScannedLink, caps sourc
 // very link the conversion would write is the trace of a conversion that
 // was interrupted after the rename: finish is true, and only the old name
 // remains to be removed.
-func (c *Converter) nameFree(t *Tree, dirfd int, dirRel string, s *Stored, target, newPath string) (finish bool, err error) {
-	var st unix.Stat_t
-	serr := unix.Fstatat(dirfd, s.Name, &st, unix.AT_SYMLINK_NOFOLLOW)
-	if errors.Is(serr, unix.ENOENT) {
+func (c *Converter) nameFree(d *fs.Dir, s *fs.Stored, target, newPath string) (finish bool, err error) {
+	if _, serr := d.Lstat(s.Name); errors.Is(serr, unix.ENOENT) {
 		return false, nil
 	}
-	e, err := classifyAt(dirfd, s.Name, &c.opts.Classify, t.caps)
+	e, err := d.Classify(s.Name)
 	if err == nil && e.IsLink() && e.Format == s.Format {
-		if got, perr := t.present(dirRel, &e); perr == nil && got == c.normalized(target) {
+		if got, perr := d.Present(&e); perr == nil && got == c.normalized(target) {
 			return true, nil
 		}
 	}
@@ -224,36 +193,36 @@ func (c *Converter) normalized(target string) string {
 
 // replace writes s under a temporary name, checks it, and renames it to
 // s.Name, over the old link when the name is the same.
-func (c *Converter) replace(t *Tree, dirfd int, dirRel, oldName string, s *Stored, target string) error {
-	var old unix.Stat_t
-	statErr := unix.Fstatat(dirfd, oldName, &old, unix.AT_SYMLINK_NOFOLLOW)
-	caller := Caller{}
+func (c *Converter) replace(d *fs.Dir, oldName string, s *fs.Stored, target string) error {
+	old, statErr := d.Lstat(oldName)
+	caller := fs.Caller{}
 	if statErr == nil {
-		caller = Caller{Uid: old.Uid, Gid: old.Gid, Set: true}
+		caller = fs.Caller{Uid: old.Uid, Gid: old.Gid, Set: true}
 	}
 	c.seq++
 	tmp := *s
 	tmp.Name = convertTempName(c.pid, c.seq)
-	if hasShortcutSuffix(s.Name) {
+	if fs.HasShortcutSuffix(s.Name) {
 		tmp.Name += s.Name[len(s.Name)-4:] // a shortcut is one only under a .lnk name
 	}
-	if _, err := t.store(dirfd, &tmp, target, caller); err != nil {
+	dirRel := d.Rel()
+	if _, err := d.Store(&tmp, target, caller); err != nil {
 		return fmt.Errorf("write %s link %s: %w", s.Format, path.Join(dirRel, tmp.Name), err)
 	}
-	if err := c.settle(t, dirfd, dirRel, &tmp, target, &old, statErr == nil); err != nil {
-		removeEntry(dirfd, tmp.Name)
+	if err := c.settle(d, &tmp, target, &old, statErr == nil); err != nil {
+		d.RemoveLink(tmp.Name)
 		return err
 	}
 	if s.Name != oldName {
-		return renameNoReplace(dirfd, tmp.Name, s.Name)
+		return renameNoReplace(d, tmp.Name, s.Name)
 	}
-	err := unix.Renameat(dirfd, tmp.Name, dirfd, s.Name)
+	err := d.Rename(tmp.Name, s.Name, 0)
 	if errors.Is(err, unix.EISDIR) || errors.Is(err, unix.ENOTDIR) {
 		// A directory link replaced by a file link or the reverse: swap
 		// them in one step, then remove the old one, now under the
 		// temporary name.
-		if err = unix.Renameat2(dirfd, tmp.Name, dirfd, s.Name, unix.RENAME_EXCHANGE); err == nil {
-			if rerr := removeEntry(dirfd, tmp.Name); rerr != nil {
+		if err = d.Rename(tmp.Name, s.Name, unix.RENAME_EXCHANGE); err == nil {
+			if rerr := d.RemoveLink(tmp.Name); rerr != nil {
 				return fmt.Errorf("converted, but the old link remains as %s: %w", path.Join(dirRel, tmp.Name), rerr)
 			}
 			return nil
@@ -261,7 +230,7 @@ func (c *Converter) replace(t *Tree, dirfd int, dirRel, oldName string, s *Store
 		err = fmt.Errorf("%w: replacing a directory by a file (or the reverse) needs RENAME_EXCHANGE, which this file system refuses: %w", ErrCannotConvert, err)
 	}
 	if err != nil {
-		removeEntry(dirfd, tmp.Name)
+		d.RemoveLink(tmp.Name)
 		return fmt.Errorf("rename %s over %s: %w", tmp.Name, path.Join(dirRel, s.Name), err)
 	}
 	return nil
@@ -276,14 +245,14 @@ func (c *Converter) replace(t *Tree, dirfd int, dirRel, oldName string, s *Store
 // lookup that sees the new type and drops its stale inode. That lookup must
 // happen here, on the temporary name: renamed with the stale inode, the
 // final name would answer EIO once to whoever looks next.
-func (c *Converter) settle(t *Tree, dirfd int, dirRel string, s *Stored, target string, old *unix.Stat_t, haveOld bool) error {
-	var st unix.Stat_t
+func (c *Converter) settle(d *fs.Dir, s *fs.Stored, target string, old *unix.Stat_t, haveOld bool) error {
+	dirRel := d.Rel()
 	for range 3 {
-		if err := unix.Fstatat(dirfd, s.Name, &st, unix.AT_SYMLINK_NOFOLLOW); !errors.Is(err, unix.EIO) {
+		if _, err := d.Lstat(s.Name); !errors.Is(err, unix.EIO) {
 			break
 		}
 	}
-	e, err := classifyAt(dirfd, s.Name, &c.opts.Classify, t.caps)
+	e, err := d.Classify(s.Name)
 	if err != nil {
 		return fmt.Errorf("check the new link %s: %w", path.Join(dirRel, s.Name), err)
 	}
@@ -291,13 +260,12 @@ func (c *Converter) settle(t *Tree, dirfd int, dirRel string, s *Stored, target 
 	if !e.IsLink() {
 		return fmt.Errorf("the new link %s does not read back as a link (%s, %v)", path.Join(dirRel, s.Name), e.Format, e.Err)
 	}
-	if got, err := t.present(dirRel, &e); err != nil || got != want {
+	if got, err := d.Present(&e); err != nil || got != want {
 		return fmt.Errorf("the new link %s reads back as %q (%v), not %q", path.Join(dirRel, s.Name), got, err, want)
 	}
 	// Last, as reading the link back (readlink) may move its access time.
 	if haveOld {
-		times := []unix.Timespec{old.Atim, old.Mtim}
-		err := unix.UtimesNanoAt(dirfd, s.Name, times, unix.AT_SYMLINK_NOFOLLOW)
+		err := d.SetTimes(s.Name, old.Atim, old.Mtim)
 		if err != nil && !errors.Is(err, unix.EPERM) && !errors.Is(err, unix.EOPNOTSUPP) && !errors.Is(err, unix.EIO) {
 			return fmt.Errorf("keep the timestamps of %s: %w", path.Join(dirRel, s.Name), err)
 		}
@@ -309,31 +277,20 @@ func (c *Converter) settle(t *Tree, dirfd int, dirRel string, s *Stored, target 
 // Where the file system refuses RENAME_NOREPLACE (ntfs-3g), the check and
 // the rename are two steps: an entry created by someone else in between
 // would be replaced.
-func renameNoReplace(dirfd int, from, to string) error {
-	err := unix.Renameat2(dirfd, from, dirfd, to, unix.RENAME_NOREPLACE)
+func renameNoReplace(d *fs.Dir, from, to string) error {
+	err := d.Rename(from, to, unix.RENAME_NOREPLACE)
 	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
-		var st unix.Stat_t
-		if serr := unix.Fstatat(dirfd, to, &st, unix.AT_SYMLINK_NOFOLLOW); !errors.Is(serr, unix.ENOENT) {
+		if _, serr := d.Lstat(to); !errors.Is(serr, unix.ENOENT) {
 			err = unix.EEXIST
 		} else {
-			err = unix.Renameat(dirfd, from, dirfd, to)
+			err = d.Rename(from, to, 0)
 		}
 	}
 	if err != nil {
-		removeEntry(dirfd, from)
+		d.RemoveLink(from)
 		return fmt.Errorf("rename %s to %s: %w", from, to, err)
 	}
 	return nil
-}
-
-// removeEntry removes a link stored as a file, a symlink or (a directory
-// link) an empty directory.
-func removeEntry(dirfd int, name string) error {
-	err := unix.Unlinkat(dirfd, name, 0)
-	if errors.Is(err, unix.EISDIR) || errors.Is(err, unix.EPERM) {
-		err = unix.Unlinkat(dirfd, name, unix.AT_REMOVEDIR)
-	}
-	return err
 }
 
 // convertTempPrefix starts the names of the temporary links a conversion
@@ -354,7 +311,7 @@ func isConvertTemp(name string) bool {
 // its process no longer exists. A temporary of a conversion still running
 // is left alone. It reports whether the temporary was (or, with DryRun,
 // would be) removed.
-func (c *Converter) RemoveStale(tmp *ScannedLink) (bool, error) {
+func (c *Converter) RemoveStale(tmp *Link) (bool, error) {
 	tree, dirRel, name, err := c.locate(tmp)
 	if err != nil {
 		return false, err
@@ -368,12 +325,12 @@ func (c *Converter) RemoveStale(tmp *ScannedLink) (bool, error) {
 	if c.opts.DryRun {
 		return true, nil
 	}
-	dirfd, err := tree.OpenDir(dirRel)
+	d, err := tree.OpenDir(dirRel)
 	if err != nil {
 		return false, &os.PathError{Op: "open", Path: filepath.Dir(tmp.Path), Err: err}
 	}
-	defer unix.Close(dirfd)
-	if err := removeEntry(dirfd, name); err != nil {
+	defer d.Close()
+	if err := d.RemoveLink(name); err != nil {
 		return false, &os.PathError{Op: "remove", Path: tmp.Path, Err: err}
 	}
 	return true, nil

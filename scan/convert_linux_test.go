@@ -1,6 +1,6 @@
 //go:build linux
 
-package fs
+package scan
 
 import (
 	"crypto/sha256"
@@ -15,12 +15,13 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/linkfs/linkfs/fs"
 	"github.com/linkfs/linkfs/translate"
 )
 
 // convertAll converts every link of root into to, as the convert command
 // does: the raw target of links whose stored target is already POSIX.
-func convertAll(t *testing.T, root string, to CreateFormat, dryRun bool) (map[string]string, []error) {
+func convertAll(t *testing.T, root string, to fs.CreateFormat, dryRun bool) (map[string]string, []error) {
 	t.Helper()
 	res := scanT(t, root)
 	targets := make([]string, len(res.Links))
@@ -90,7 +91,7 @@ func TestConvertRoundTrip(t *testing.T) {
 		}
 		return name
 	}
-	for round, to := range []CreateFormat{CreateNative, CreateCygwin, CreateCygwinShortcut, CreateMFSymlink, CreateInterix, CreateNative} {
+	for round, to := range []fs.CreateFormat{fs.CreateNative, fs.CreateCygwin, fs.CreateCygwinShortcut, fs.CreateMFSymlink, fs.CreateInterix, fs.CreateNative} {
 		if _, errs := convertAll(t, root, to, false); len(errs) > 0 {
 			t.Fatalf("--to %s: %v", to, errs)
 		}
@@ -130,7 +131,7 @@ func TestConvertRoundTrip(t *testing.T) {
 func TestConvertImpossible(t *testing.T) {
 	root := contentTree(t)
 	before := listTree(t, root)
-	for _, to := range []CreateFormat{CreateNTFS, CreateLX, CreateNFS} {
+	for _, to := range []fs.CreateFormat{fs.CreateNTFS, fs.CreateLX, fs.CreateNFS} {
 		_, errs := convertAll(t, root, to, false)
 		if len(errs) != 5 {
 			t.Errorf("--to %s: %d errors, want 5: %v", to, len(errs), errs)
@@ -151,7 +152,7 @@ func TestConvertImpossible(t *testing.T) {
 		t.Fatal(err)
 	}
 	before = listTree(t, long)
-	_, errs := convertAll(t, long, CreateMFSymlink, false)
+	_, errs := convertAll(t, long, fs.CreateMFSymlink, false)
 	if len(errs) != 1 || !errors.Is(errs[0], ErrCannotConvert) {
 		t.Errorf("--to mfsymlink: %v, want the long target refused", errs)
 	}
@@ -162,14 +163,14 @@ func TestConvertImpossible(t *testing.T) {
 	// The name a shortcut would take is taken by a plain file.
 	taken := contentTree(t)
 	writeFileT(t, filepath.Join(taken, "music"), "a real file")
-	_, errs = convertAll(t, taken, CreateNative, false)
+	_, errs = convertAll(t, taken, fs.CreateNative, false)
 	if len(errs) != 1 || !errors.Is(errs[0], ErrCannotConvert) || !strings.Contains(errs[0].Error(), "music already exists") {
 		t.Errorf("--to native with music taken: %v", errs)
 	}
 	if _, err := os.Lstat(filepath.Join(taken, "music.lnk")); err != nil {
 		t.Errorf("music.lnk: %v", err)
 	}
-	if _, err := NewConverter(ConvertOptions{To: CreateAuto}); err == nil {
+	if _, err := NewConverter(ConvertOptions{To: fs.CreateAuto}); err == nil {
 		t.Error("--to auto accepted")
 	}
 }
@@ -182,7 +183,7 @@ func TestConvertChanged(t *testing.T) {
 	if err := os.Rename(filepath.Join(root, "cookie.new"), filepath.Join(root, "cookie")); err != nil {
 		t.Fatal(err)
 	}
-	c, err := NewConverter(ConvertOptions{To: CreateNative})
+	c, err := NewConverter(ConvertOptions{To: fs.CreateNative})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +209,7 @@ func TestConvertFinishes(t *testing.T) {
 	if err := os.Symlink("docs", filepath.Join(root, "music")); err != nil {
 		t.Fatal(err)
 	}
-	moved, errs := convertAll(t, root, CreateNative, false)
+	moved, errs := convertAll(t, root, fs.CreateNative, false)
 	if len(errs) > 0 || moved["music.lnk"] != "music" {
 		t.Fatalf("moved %v, errors %v", moved, errs)
 	}
@@ -234,9 +235,9 @@ func TestConvertDryRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := listTree(t, root)
-	for _, to := range []CreateFormat{CreateNative, CreateCygwinShortcut, CreateMFSymlink, CreateNTFS} {
+	for _, to := range []fs.CreateFormat{fs.CreateNative, fs.CreateCygwinShortcut, fs.CreateMFSymlink, fs.CreateNTFS} {
 		moved, _ := convertAll(t, root, to, true)
-		if to == CreateNative && moved["music.lnk"] != "music" {
+		if to == fs.CreateNative && moved["music.lnk"] != "music" {
 			t.Errorf("--dry-run --to native: music.lnk would become %q", moved["music.lnk"])
 		}
 		c, err := NewConverter(ConvertOptions{To: to, DryRun: true})
@@ -262,7 +263,7 @@ func TestRemoveStale(t *testing.T) {
 	alive := convertTempName(1, 3)      // init is always running
 	writeLinkT(t, root, dead, translate.CygwinCookie, "x")
 	writeLinkT(t, root, alive, translate.CygwinCookie, "x")
-	c, err := NewConverter(ConvertOptions{To: CreateNative})
+	c, err := NewConverter(ConvertOptions{To: fs.CreateNative})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +289,7 @@ func TestConvertKeepsOwner(t *testing.T) {
 	if err := os.Lchown(filepath.Join(root, "cookie"), 1234, 5678); err != nil {
 		t.Fatal(err)
 	}
-	if _, errs := convertAll(t, root, CreateNative, false); len(errs) > 0 {
+	if _, errs := convertAll(t, root, fs.CreateNative, false); len(errs) > 0 {
 		t.Fatal(errs)
 	}
 	var st unix.Stat_t
@@ -342,14 +343,11 @@ func listTree(t *testing.T, root string) map[string]string {
 			if err != nil {
 				t.Fatal(err)
 			}
-			dirents, err := readDirents(fd)
-			unix.Close(fd)
+			f := os.NewFile(uintptr(fd), p)
+			names, err := f.Readdirnames(-1)
+			f.Close()
 			if err != nil {
 				t.Fatal(err)
-			}
-			names := make([]string, 0, len(dirents))
-			for _, d := range dirents {
-				names = append(names, d.Name)
 			}
 			sort.Strings(names)
 			for _, n := range names {

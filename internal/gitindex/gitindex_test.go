@@ -1,4 +1,4 @@
-package fs
+package gitindex
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 // encodeGitIndex writes entries as git would, independently of the parser
 // (from gitformat-index): the test's reference writer. ext holds raw
 // extensions (signature, size, data) appended after the entries.
-func encodeGitIndex(t testing.TB, version uint32, f GitObjectFormat, entries []GitIndexEntry, ext []byte) []byte {
+func encodeGitIndex(t testing.TB, version uint32, f ObjectFormat, entries []Entry, ext []byte) []byte {
 	t.Helper()
 	h, err := f.newHash()
 	if err != nil {
@@ -91,51 +91,51 @@ func gitExtension(sig string, data []byte) []byte {
 	return append(b, data...)
 }
 
-func TestParseGitIndex(t *testing.T) {
+func TestParse(t *testing.T) {
 	oid := bytes.Repeat([]byte{0xAB}, 20)
-	entries := []GitIndexEntry{
+	entries := []Entry{
 		{Path: "a.txt", Mode: 0o100644, Size: 3, OID: oid},
-		{Path: "dir/link", Mode: GitModeSymlink, Size: 7, OID: oid},
-		{Path: "dir/linked-too", Mode: GitModeSymlink, Size: 1, OID: oid, IntentToAdd: true},
+		{Path: "dir/link", Mode: ModeSymlink, Size: 7, OID: oid},
+		{Path: "dir/linked-too", Mode: ModeSymlink, Size: 1, OID: oid, IntentToAdd: true},
 		{Path: "dir/sub/x", Mode: 0o100755, Size: 0, OID: oid, SkipWorktree: true},
 		{Path: strings.Repeat("long/", 900) + "name", Mode: 0o100644, OID: oid},
 	}
 	plain := entries[:2]
 	sha256oid := bytes.Repeat([]byte{0xCD}, 32)
-	sha256Entries := []GitIndexEntry{{Path: "l", Mode: GitModeSymlink, Size: 1, OID: sha256oid}}
+	sha256Entries := []Entry{{Path: "l", Mode: ModeSymlink, Size: 1, OID: sha256oid}}
 	tree := gitExtension("TREE", []byte("anything git keeps here"))
 
 	tests := []struct {
 		name    string
 		index   []byte
-		format  GitObjectFormat
-		want    []GitIndexEntry
+		format  ObjectFormat
+		want    []Entry
 		wantErr string // substring; "" means success
 	}{
-		{"v2", encodeGitIndex(t, 2, GitSHA1, plain, nil), GitSHA1, plain, ""},
-		{"v3 extended flags", encodeGitIndex(t, 3, GitSHA1, entries, nil), GitSHA1, entries, ""},
-		{"v4 prefix-compressed", encodeGitIndex(t, 4, GitSHA1, entries, nil), GitSHA1, entries, ""},
-		{"sha256", encodeGitIndex(t, 2, GitSHA256, sha256Entries, nil), GitSHA256, sha256Entries, ""},
-		{"optional extension skipped", encodeGitIndex(t, 2, GitSHA1, plain, tree), GitSHA1, plain, ""},
-		{"empty", encodeGitIndex(t, 2, GitSHA1, nil, nil), GitSHA1, []GitIndexEntry{}, ""},
-		{"index.skipHash", zeroChecksum(encodeGitIndex(t, 2, GitSHA1, plain, nil), 20), GitSHA1, plain, ""},
-		{"sha1 index read as sha256", encodeGitIndex(t, 2, GitSHA1, plain, nil), GitSHA256, nil, "checksum mismatch"},
-		{"checksum mismatch", flip(encodeGitIndex(t, 2, GitSHA1, plain, nil), 30), GitSHA1, nil, "checksum mismatch"},
-		{"split index", encodeGitIndex(t, 2, GitSHA1, plain, gitExtension("link", oid)), GitSHA1, nil, "split index"},
-		{"sparse index", encodeGitIndex(t, 3, GitSHA1, plain, gitExtension("sdir", nil)), GitSHA1, nil, "sparse index"},
-		{"unknown required extension", encodeGitIndex(t, 2, GitSHA1, plain, gitExtension("zzzz", nil)), GitSHA1, nil, `required extension "zzzz"`},
-		{"extension overruns", encodeGitIndex(t, 2, GitSHA1, plain, append([]byte("TREE"), 0, 0, 1, 0)), GitSHA1, nil, "overruns"},
-		{"bad signature", rehash(t, GitSHA1, append([]byte("DIRX"), encodeGitIndex(t, 2, GitSHA1, plain, nil)[4:]...)), GitSHA1, nil, "signature"},
-		{"version 5", rehash(t, GitSHA1, setU32(encodeGitIndex(t, 2, GitSHA1, plain, nil), 4, 5)), GitSHA1, nil, "unsupported version 5"},
-		{"count too large", rehash(t, GitSHA1, setU32(encodeGitIndex(t, 2, GitSHA1, plain, nil), 8, 1<<30)), GitSHA1, nil, "cannot fit"},
-		{"count too small", rehash(t, GitSHA1, setU32(encodeGitIndex(t, 2, GitSHA1, plain, nil), 8, 1)), GitSHA1, nil, "required extension"},
-		{"truncated", []byte("DIRC\x00\x00\x00\x02"), GitSHA1, nil, "truncated header"},
-		{"empty path", encodeGitIndex(t, 2, GitSHA1, []GitIndexEntry{{Path: ""}}, nil), GitSHA1, nil, "empty path"},
-		{"unknown object format", encodeGitIndex(t, 2, GitSHA1, plain, nil), "md5", nil, "unknown git object format"},
+		{"v2", encodeGitIndex(t, 2, SHA1, plain, nil), SHA1, plain, ""},
+		{"v3 extended flags", encodeGitIndex(t, 3, SHA1, entries, nil), SHA1, entries, ""},
+		{"v4 prefix-compressed", encodeGitIndex(t, 4, SHA1, entries, nil), SHA1, entries, ""},
+		{"sha256", encodeGitIndex(t, 2, SHA256, sha256Entries, nil), SHA256, sha256Entries, ""},
+		{"optional extension skipped", encodeGitIndex(t, 2, SHA1, plain, tree), SHA1, plain, ""},
+		{"empty", encodeGitIndex(t, 2, SHA1, nil, nil), SHA1, []Entry{}, ""},
+		{"index.skipHash", zeroChecksum(encodeGitIndex(t, 2, SHA1, plain, nil), 20), SHA1, plain, ""},
+		{"sha1 index read as sha256", encodeGitIndex(t, 2, SHA1, plain, nil), SHA256, nil, "checksum mismatch"},
+		{"checksum mismatch", flip(encodeGitIndex(t, 2, SHA1, plain, nil), 30), SHA1, nil, "checksum mismatch"},
+		{"split index", encodeGitIndex(t, 2, SHA1, plain, gitExtension("link", oid)), SHA1, nil, "split index"},
+		{"sparse index", encodeGitIndex(t, 3, SHA1, plain, gitExtension("sdir", nil)), SHA1, nil, "sparse index"},
+		{"unknown required extension", encodeGitIndex(t, 2, SHA1, plain, gitExtension("zzzz", nil)), SHA1, nil, `required extension "zzzz"`},
+		{"extension overruns", encodeGitIndex(t, 2, SHA1, plain, append([]byte("TREE"), 0, 0, 1, 0)), SHA1, nil, "overruns"},
+		{"bad signature", rehash(t, SHA1, append([]byte("DIRX"), encodeGitIndex(t, 2, SHA1, plain, nil)[4:]...)), SHA1, nil, "signature"},
+		{"version 5", rehash(t, SHA1, setU32(encodeGitIndex(t, 2, SHA1, plain, nil), 4, 5)), SHA1, nil, "unsupported version 5"},
+		{"count too large", rehash(t, SHA1, setU32(encodeGitIndex(t, 2, SHA1, plain, nil), 8, 1<<30)), SHA1, nil, "cannot fit"},
+		{"count too small", rehash(t, SHA1, setU32(encodeGitIndex(t, 2, SHA1, plain, nil), 8, 1)), SHA1, nil, "required extension"},
+		{"truncated", []byte("DIRC\x00\x00\x00\x02"), SHA1, nil, "truncated header"},
+		{"empty path", encodeGitIndex(t, 2, SHA1, []Entry{{Path: ""}}, nil), SHA1, nil, "empty path"},
+		{"unknown object format", encodeGitIndex(t, 2, SHA1, plain, nil), "md5", nil, "unknown git object format"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			idx, err := ParseGitIndex(tc.index, tc.format)
+			idx, err := Parse(tc.index, tc.format)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
@@ -152,42 +152,42 @@ func TestParseGitIndex(t *testing.T) {
 	}
 }
 
-func TestParseGitIndexTypedErrors(t *testing.T) {
+func TestParseTypedErrors(t *testing.T) {
 	oid := make([]byte, 20)
-	_, err := ParseGitIndex(encodeGitIndex(t, 2, GitSHA1, nil, gitExtension("link", oid)), GitSHA1)
-	var ue *UnsupportedGitIndexError
+	_, err := Parse(encodeGitIndex(t, 2, SHA1, nil, gitExtension("link", oid)), SHA1)
+	var ue *UnsupportedError
 	if !errors.As(err, &ue) || ue.Extension != "link" || !strings.Contains(ue.Hint, "--no-split-index") {
-		t.Errorf("split index: %v, want *UnsupportedGitIndexError with a hint", err)
+		t.Errorf("split index: %v, want *UnsupportedError with a hint", err)
 	}
-	_, err = ParseGitIndex(flip(encodeGitIndex(t, 2, GitSHA1, nil, nil), 5), GitSHA1)
-	var ge *GitIndexError
+	_, err = Parse(flip(encodeGitIndex(t, 2, SHA1, nil, nil), 5), SHA1)
+	var ge *FormatError
 	if !errors.As(err, &ge) {
-		t.Errorf("corrupt index: %v, want *GitIndexError", err)
+		t.Errorf("corrupt index: %v, want *FormatError", err)
 	}
 }
 
-// TestParseGitIndexMalformedEntries damages single fields of an entry and
+// TestParseMalformedEntries damages single fields of an entry and
 // rehashes, so that the entry checks (not the checksum) must refuse it.
-func TestParseGitIndexMalformedEntries(t *testing.T) {
-	e := []GitIndexEntry{{Path: "abc", Mode: GitModeSymlink}}
-	v2 := encodeGitIndex(t, 2, GitSHA1, e, nil)
+func TestParseMalformedEntries(t *testing.T) {
+	e := []Entry{{Path: "abc", Mode: ModeSymlink}}
+	v2 := encodeGitIndex(t, 2, SHA1, e, nil)
 	flagsAt := 12 + 40 + 20
 	tests := []struct {
 		name    string
 		index   []byte
 		wantErr string
 	}{
-		{"name length disagrees", rehash(t, GitSHA1, setU16(v2, flagsAt, 2)), "flags say 2"},
-		{"extended flag in v2", rehash(t, GitSHA1, setU16(v2, flagsAt, 0x4003)), "extended flag in a version 2"},
-		{"non-NUL padding", rehash(t, GitSHA1, setByte(v2, flagsAt+2+4, 'x')), "non-NUL padding"},
-		{"path not terminated", rehash(t, GitSHA1, append(bytes.Clone(v2[:flagsAt+2+3]), make([]byte, 20)...)), "not NUL-terminated"},
-		{"unknown extended flags", rehash(t, GitSHA1, setU16(encodeGitIndex(t, 3, GitSHA1, []GitIndexEntry{{Path: "abc", IntentToAdd: true}}, nil), flagsAt+2, 0x0001)), "unknown extended flags"},
-		{"v4 strips too much", rehash(t, GitSHA1, setByte(encodeGitIndex(t, 4, GitSHA1, e, nil), flagsAt+2, 9)), "strips 9 bytes"},
-		{"v4 varint overflows", rehash(t, GitSHA1, append(bytes.Clone(encodeGitIndex(t, 4, GitSHA1, e, nil)[:flagsAt+2]), append(bytes.Repeat([]byte{0xFF}, 12), make([]byte, 20)...)...)), "varint overflows"},
+		{"name length disagrees", rehash(t, SHA1, setU16(v2, flagsAt, 2)), "flags say 2"},
+		{"extended flag in v2", rehash(t, SHA1, setU16(v2, flagsAt, 0x4003)), "extended flag in a version 2"},
+		{"non-NUL padding", rehash(t, SHA1, setByte(v2, flagsAt+2+4, 'x')), "non-NUL padding"},
+		{"path not terminated", rehash(t, SHA1, append(bytes.Clone(v2[:flagsAt+2+3]), make([]byte, 20)...)), "not NUL-terminated"},
+		{"unknown extended flags", rehash(t, SHA1, setU16(encodeGitIndex(t, 3, SHA1, []Entry{{Path: "abc", IntentToAdd: true}}, nil), flagsAt+2, 0x0001)), "unknown extended flags"},
+		{"v4 strips too much", rehash(t, SHA1, setByte(encodeGitIndex(t, 4, SHA1, e, nil), flagsAt+2, 9)), "strips 9 bytes"},
+		{"v4 varint overflows", rehash(t, SHA1, append(bytes.Clone(encodeGitIndex(t, 4, SHA1, e, nil)[:flagsAt+2]), append(bytes.Repeat([]byte{0xFF}, 12), make([]byte, 20)...)...)), "varint overflows"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseGitIndex(tc.index, GitSHA1)
+			_, err := Parse(tc.index, SHA1)
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Errorf("err = %v, want one containing %q", err, tc.wantErr)
 			}
@@ -228,7 +228,7 @@ func setByte(b []byte, at int, v byte) []byte {
 }
 
 // rehash replaces the trailing checksum of an index.
-func rehash(t testing.TB, f GitObjectFormat, b []byte) []byte {
+func rehash(t testing.TB, f ObjectFormat, b []byte) []byte {
 	h, err := f.newHash()
 	if err != nil {
 		t.Fatal(err)
@@ -260,14 +260,14 @@ func TestParseGitWrittenIndexes(t *testing.T) {
 		name    string
 		init    []string   // extra `git init` arguments
 		setup   [][]string // git commands run after adding the files
-		format  GitObjectFormat
+		format  ObjectFormat
 		version uint32
 		wantErr string
 	}{
 		{name: "v2", version: 2},
 		{name: "v3", setup: [][]string{{"add", "-N", "new-file"}}, version: 3},
 		{name: "v4", setup: [][]string{{"update-index", "--index-version", "4"}}, version: 4},
-		{name: "sha256", init: []string{"--object-format=sha256"}, format: GitSHA256, version: 2},
+		{name: "sha256", init: []string{"--object-format=sha256"}, format: SHA256, version: 2},
 		{name: "split", setup: [][]string{{"update-index", "--split-index"}}, wantErr: "split index"},
 		{name: "sparse", setup: [][]string{{"commit", "-qm", "c"}, {"sparse-checkout", "set", "--cone", "--sparse-index", "dir"}}, wantErr: "sparse index"},
 	}
@@ -312,9 +312,9 @@ func TestParseGitWrittenIndexes(t *testing.T) {
 			}
 			format := tc.format
 			if format == "" {
-				format = GitSHA1
+				format = SHA1
 			}
-			idx, err := ParseGitIndex(b, format)
+			idx, err := Parse(b, format)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
@@ -335,38 +335,38 @@ func TestParseGitWrittenIndexes(t *testing.T) {
 			if want := []string{"dir/link", "link", "other/deeper-link-name"}; !reflect.DeepEqual(links, want) {
 				t.Errorf("symlinks %v, want %v", links, want)
 			}
-			if n := len(idx.Entries[0].OID); n != map[GitObjectFormat]int{GitSHA1: 20, GitSHA256: 32}[format] {
+			if n := len(idx.Entries[0].OID); n != map[ObjectFormat]int{SHA1: 20, SHA256: 32}[format] {
 				t.Errorf("object ids of %d bytes", n)
 			}
 		})
 	}
 }
 
-// FuzzGitIndex checks that no input makes the parser panic, and that an
+// FuzzParse checks that no input makes the parser panic, and that an
 // index it accepts, written again by the reference writer, parses to the
 // same entries.
-func FuzzGitIndex(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	oid := bytes.Repeat([]byte{1}, 20)
-	entries := []GitIndexEntry{
+	entries := []Entry{
 		{Path: "a", Mode: 0o100644, OID: oid},
-		{Path: "a/b", Mode: GitModeSymlink, OID: oid, IntentToAdd: true},
-		{Path: "a/bc", Mode: GitModeSymlink, OID: oid, SkipWorktree: true, Stage: 2},
+		{Path: "a/b", Mode: ModeSymlink, OID: oid, IntentToAdd: true},
+		{Path: "a/bc", Mode: ModeSymlink, OID: oid, SkipWorktree: true, Stage: 2},
 	}
 	for _, v := range []uint32{2, 3, 4} {
 		es := entries
 		if v == 2 {
 			es = entries[:1]
 		}
-		f.Add(encodeGitIndex(f, v, GitSHA1, es, nil), false)
-		f.Add(zeroChecksum(encodeGitIndex(f, v, GitSHA1, es, gitExtension("TREE", []byte{1, 2})), 20), false)
+		f.Add(encodeGitIndex(f, v, SHA1, es, nil), false)
+		f.Add(zeroChecksum(encodeGitIndex(f, v, SHA1, es, gitExtension("TREE", []byte{1, 2})), 20), false)
 	}
-	f.Add(zeroChecksum(encodeGitIndex(f, 4, GitSHA256, []GitIndexEntry{{Path: "x", OID: make([]byte, 32)}}, nil), 32), true)
+	f.Add(zeroChecksum(encodeGitIndex(f, 4, SHA256, []Entry{{Path: "x", OID: make([]byte, 32)}}, nil), 32), true)
 	f.Fuzz(func(t *testing.T, b []byte, sha256 bool) {
-		format := GitSHA1
+		format := SHA1
 		if sha256 {
-			format = GitSHA256
+			format = SHA256
 		}
-		idx, err := ParseGitIndex(b, format)
+		idx, err := Parse(b, format)
 		if err != nil {
 			return
 		}
@@ -375,7 +375,7 @@ func FuzzGitIndex(f *testing.F) {
 				t.Fatalf("accepted path %q", e.Path)
 			}
 		}
-		again, err := ParseGitIndex(encodeGitIndex(t, idx.Version, format, idx.Entries, nil), format)
+		again, err := Parse(encodeGitIndex(t, idx.Version, format, idx.Entries, nil), format)
 		if err != nil {
 			t.Fatalf("re-encoded index refused: %v", err)
 		}

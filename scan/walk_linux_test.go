@@ -1,6 +1,6 @@
 //go:build linux
 
-package fs
+package scan
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/linkfs/linkfs/fs"
 	"github.com/linkfs/linkfs/translate"
 )
 
@@ -21,11 +22,11 @@ import (
 // through the same encoder and writer the mount uses.
 func writeLinkT(t *testing.T, dir, name string, f translate.Format, target string) {
 	t.Helper()
-	s, err := Encode(f, name, target, false, &translate.Mapper{})
+	s, err := fs.Encode(f, name, target, false, &translate.Mapper{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteLink(dir, &s); err != nil {
+	if err := fs.WriteLink(dir, &s); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -46,9 +47,9 @@ func writeFileT(t *testing.T, path, data string) {
 	}
 }
 
-func scanT(t *testing.T, roots ...string) *ScanResult {
+func scanT(t *testing.T, roots ...string) *Result {
 	t.Helper()
-	res, err := Scan(context.Background(), roots, ScanOptions{Classify: Options{Explain: true}})
+	res, err := Scan(context.Background(), roots, Options{Classify: fs.Options{Explain: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,8 +77,8 @@ func TestScanFormats(t *testing.T) {
 		t.Fatal(err)
 	}
 	var entries, links atomic.Int64
-	res, err := Scan(context.Background(), []string{root}, ScanOptions{
-		Classify: Options{Explain: true},
+	res, err := Scan(context.Background(), []string{root}, Options{
+		Classify: fs.Options{Explain: true},
 		Progress: func(e, l int) { entries.Add(int64(e)); links.Add(int64(l)) },
 	})
 	if err != nil {
@@ -141,7 +142,7 @@ func TestScanRootIsLink(t *testing.T) {
 func TestScanUnreadable(t *testing.T) {
 	dir := t.TempDir()
 	writeLinkT(t, dir, "cookie", translate.CygwinCookie, "x")
-	res, err := Scan(context.Background(), []string{filepath.Join(dir, "missing"), dir}, ScanOptions{})
+	res, err := Scan(context.Background(), []string{filepath.Join(dir, "missing"), dir}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +154,7 @@ func TestScanUnreadable(t *testing.T) {
 func TestScanCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Scan(ctx, []string{t.TempDir()}, ScanOptions{}); err == nil {
+	if _, err := Scan(ctx, []string{t.TempDir()}, Options{}); err == nil {
 		t.Error("a cancelled scan returned no error")
 	}
 }
@@ -245,7 +246,7 @@ func TestResolveAll(t *testing.T) {
 		chainName(5):      {State: Resolved, Dir: true},
 		chainName(44):     {State: Resolved, Dir: true},
 	}
-	check := func(res *ScanResult, want map[string]Resolution) {
+	check := func(res *Result, want map[string]Resolution) {
 		t.Helper()
 		targets := make([]string, len(res.Links))
 		for i, l := range res.Links {
@@ -275,10 +276,7 @@ func TestResolveAll(t *testing.T) {
 	res := scanT(t, root)
 	sort.Slice(res.Links, func(i, j int) bool { return res.Links[i].Path > res.Links[j].Path })
 	for i := range res.Links {
-		res.ns.entries[res.Links[i].abs] = nsEntry{kind: nsLink, link: i}
-		if a := res.Links[i].alias; a != "" {
-			res.ns.entries[a] = nsEntry{kind: nsLink, link: i}
-		}
+		res.ns.addLink(&res.Links[i], i)
 	}
 	check(res, want)
 }
@@ -335,7 +333,7 @@ func TestScanGit(t *testing.T) {
 		"co/l1": "d/f", "co/d/l2": "../l1", "co/l3": "nowhere", "co/sm/sublink": "f",
 		"wt/l1": "d/f", "wt/d/l2": "../l1", "wt/l3": "nowhere",
 	}
-	check := func(res *ScanResult, want map[string]string) {
+	check := func(res *Result, want map[string]string) {
 		t.Helper()
 		got := map[string]string{}
 		for _, l := range res.Links {
@@ -363,7 +361,7 @@ func TestScanGit(t *testing.T) {
 	check(scanT(t, co), map[string]string{"co/l1": "d/f", "co/d/l2": "../l1", "co/l3": "nowhere", "co/sm/sublink": "f"})
 	// A split index is refused with one clear error; the rest is scanned.
 	git(co, "update-index", "--split-index")
-	res, err := Scan(context.Background(), []string{co}, ScanOptions{})
+	res, err := Scan(context.Background(), []string{co}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
