@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/linkfs/linkfs/internal/testenv"
 	"golang.org/x/sys/unix"
 )
 
@@ -98,20 +99,20 @@ func TestConvertPlainToNative(t *testing.T) {
 // symlinks: after a remount the raw reparse data is IO_REPARSE_TAG_SYMLINK
 // with the Windows form of each target, and the links still lead there.
 func TestConvertNTFS(t *testing.T) {
-	n := newNTFS(t, "special_files=wsl")
-	writeReparseLinks(t, n.dir)
-	writeContentLinks(t, n.dir, true)
-	n.remount(t, "special_files=wsl")
-	before := inspectAll(t, n.dir)
+	n := testenv.NewNTFS(t, "special_files=wsl")
+	writeReparseLinks(t, n.Dir)
+	writeContentLinks(t, n.Dir, true)
+	n.Remount(t, "special_files=wsl")
+	before := inspectAll(t, n.Dir)
 	// Timestamps the conversion keeps.
 	old := unix.NsecToTimespec(time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC).UnixNano())
 	for _, name := range []string{"cookie", "lx-rel", "junction"} {
-		if err := unix.UtimesNanoAt(unix.AT_FDCWD, filepath.Join(n.dir, name), []unix.Timespec{old, old}, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		if err := unix.UtimesNanoAt(unix.AT_FDCWD, filepath.Join(n.Dir, name), []unix.Timespec{old, old}, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 			t.Fatal(err)
 		}
 	}
 
-	sum := convert(t, 0, "--to", "ntfs", n.dir)
+	sum := convert(t, 0, "--to", "ntfs", n.Dir)
 	// lx-rel, lx-abs, nfs-link, junction and the five content links; the
 	// NTFS links already are; bad-reparse is malformed; explorer.lnk is an
 	// Explorer shortcut, not converted by default.
@@ -127,18 +128,18 @@ func TestConvertNTFS(t *testing.T) {
 		}
 		name := strings.TrimSuffix(stored, ".lnk")
 		var st unix.Stat_t
-		if err := unix.Lstat(filepath.Join(n.dir, name), &st); err != nil {
+		if err := unix.Lstat(filepath.Join(n.Dir, name), &st); err != nil {
 			t.Errorf("%s: lstat right after the conversion: %v", name, err)
 		}
 	}
-	n.remount(t, "special_files=wsl")
+	n.Remount(t, "special_files=wsl")
 	for _, name := range []string{"cookie", "lx-rel", "junction"} {
 		var st unix.Stat_t
-		if err := unix.Lstat(filepath.Join(n.dir, name), &st); err != nil || st.Mtim != old {
+		if err := unix.Lstat(filepath.Join(n.Dir, name), &st); err != nil || st.Mtim != old {
 			t.Errorf("%s: mtime %v, %v; want the original link's", name, st.Mtim, err)
 		}
 	}
-	after := inspectAll(t, n.dir)
+	after := inspectAll(t, n.Dir)
 	for stored, was := range before {
 		if was.Format == "none" || was.Error != "" || was.Format == "shell-link" {
 			continue
@@ -153,7 +154,7 @@ func TestConvertNTFS(t *testing.T) {
 			t.Errorf("%s: %s -> %q, want ntfs-symlink -> %q", name, now.Format, now.Target, was.Target)
 		}
 		raw := make([]byte, 16384)
-		size, err := unix.Lgetxattr(filepath.Join(n.dir, name), "system.ntfs_reparse_data", raw)
+		size, err := unix.Lgetxattr(filepath.Join(n.Dir, name), "system.ntfs_reparse_data", raw)
 		if err != nil {
 			t.Errorf("%s: no reparse data: %v", name, err)
 			continue
@@ -172,17 +173,17 @@ func TestConvertNTFS(t *testing.T) {
 	}
 	// A directory target gets a directory link, as Windows needs.
 	for _, name := range []string{"music", "junction"} {
-		if attr := getAttrib(t, filepath.Join(n.dir, name)); attr&0x10 == 0 {
+		if attr := getAttrib(t, filepath.Join(n.Dir, name)); attr&0x10 == 0 {
 			t.Errorf("%s: attributes %#x, want a directory link", name, attr)
 		}
 	}
 	// ntfs-3g follows relative NTFS symlinks itself.
 	for _, name := range []string{"cookie", "xsym", "intx", "lx-rel", "nfs-link"} {
-		if data, err := os.ReadFile(filepath.Join(n.dir, name)); err != nil || string(data) != readme {
+		if data, err := os.ReadFile(filepath.Join(n.Dir, name)); err != nil || string(data) != readme {
 			t.Errorf("reading through %s: %q, %v", name, data, err)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(n.dir, "music", "readme.txt")); err != nil {
+	if _, err := os.Stat(filepath.Join(n.Dir, "music", "readme.txt")); err != nil {
 		t.Errorf("through the directory link music: %v", err)
 	}
 }
@@ -262,11 +263,11 @@ func TestConvertDryRun(t *testing.T) {
 		check(t, d, "native", "cygwin", "cygwin-shortcut", "mfsymlink", "interix", "ntfs")
 	})
 	t.Run("ntfs", func(t *testing.T) {
-		n := newNTFS(t, "special_files=wsl")
-		writeReparseLinks(t, n.dir)
-		writeContentLinks(t, n.dir, true)
-		n.remount(t, "special_files=wsl")
-		check(t, n.dir, "ntfs", "lx", "nfs", "cygwin", "cygwin-shortcut", "interix", "native")
+		n := testenv.NewNTFS(t, "special_files=wsl")
+		writeReparseLinks(t, n.Dir)
+		writeContentLinks(t, n.Dir, true)
+		n.Remount(t, "special_files=wsl")
+		check(t, n.Dir, "ntfs", "lx", "nfs", "cygwin", "cygwin-shortcut", "interix", "native")
 	})
 }
 
@@ -405,7 +406,7 @@ func TestConvertImpossible(t *testing.T) {
 // TestConvertGitSymlinks converts the text-file symlinks of a checkout
 // made with core.symlinks=false into native symlinks; git sees no change.
 func TestConvertGitSymlinks(t *testing.T) {
-	skipUnless(t, haveTool("git"), "git is not installed (apt-get install git)")
+	testenv.SkipUnless(t, testenv.HaveTool("git"), "git is not installed (apt-get install git)")
 	base := t.TempDir()
 	up, co := filepath.Join(base, "up"), filepath.Join(base, "co")
 	git := func(dir string, args ...string) {
@@ -450,8 +451,8 @@ func TestConvertKilled(t *testing.T) {
 		testKilled(t, d, 3000, []int{1, 700, 1800}, false, "native")
 	})
 	t.Run("ntfs", func(t *testing.T) {
-		n := newNTFS(t)
-		testKilled(t, n.dir, 300, []int{1, 150}, true, "ntfs")
+		n := testenv.NewNTFS(t)
+		testKilled(t, n.Dir, 300, []int{1, 150}, true, "ntfs")
 	})
 }
 

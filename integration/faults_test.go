@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linkfs/linkfs/internal/testenv"
 	"golang.org/x/sys/unix"
 )
 
@@ -116,9 +117,9 @@ func TestFaultSourceChanges(t *testing.T) { testSourceChangesOnEachSource(t) }
 func testSourceChangesOnEachSource(t *testing.T, args ...string) {
 	requireFUSE(t)
 	t.Run("ntfs-3g", func(t *testing.T) {
-		n := newNTFS(t)
-		testSourceChanges(t, &sourceWriter{dir: n.dir, makeLink: func(t *testing.T, name, target string) {
-			p := filepath.Join(n.dir, name)
+		n := testenv.NewNTFS(t)
+		testSourceChanges(t, &sourceWriter{dir: n.Dir, makeLink: func(t *testing.T, name, target string) {
+			p := filepath.Join(n.Dir, name)
 			writeFile(t, p, nil)
 			setXattr(t, p, "system.ntfs_reparse_data", symlinkReparse(strings.ReplaceAll(target, "/", `\`), strings.ReplaceAll(target, "/", `\`), true))
 		}}, args...)
@@ -270,15 +271,15 @@ func TestFaultSourceGone(t *testing.T) {
 		writeFile(t, filepath.Join(dir, "link"), cookie("hello.txt"))
 	}
 	t.Run("ntfs-3g unmounted and killed", func(t *testing.T) {
-		n := newNTFS(t)
-		populate(t, n.dir)
-		setXattr(t, filepath.Join(n.dir, "link"), "system.ntfs_attrib", le32(dosSystem))
-		m := mountT(t, n.dir, "--cache-timeout", faultCacheTimeout.String())
+		n := testenv.NewNTFS(t)
+		populate(t, n.Dir)
+		setXattr(t, filepath.Join(n.Dir, "link"), "system.ntfs_attrib", le32(dosSystem))
+		m := mountT(t, n.Dir, "--cache-timeout", faultCacheTimeout.String())
 		checkHello(t, m.dir)
-		pid := ntfs3gPid(t, n.img)
+		pid := ntfs3gPid(t, n.Img)
 		// A lazy unmount only detaches ntfs-3g from the namespace: the
 		// daemon's descriptor keeps the volume alive and served.
-		if err := unix.Unmount(n.dir, unix.MNT_DETACH); err != nil {
+		if err := unix.Unmount(n.Dir, unix.MNT_DETACH); err != nil {
 			t.Fatal(err)
 		}
 		_, err := os.ReadFile(m.path("hello.txt"))
@@ -340,27 +341,6 @@ func storedName(format, name string) string {
 	return name
 }
 
-// newSmallNTFS is newNTFS with an image of size bytes.
-func newSmallNTFS(t *testing.T, size int64) *ntfsImage {
-	t.Helper()
-	requireNTFS(t)
-	base := t.TempDir()
-	n := &ntfsImage{img: filepath.Join(base, "ntfs.img"), dir: filepath.Join(base, "mnt")}
-	if err := os.Mkdir(n.dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(n.img, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(n.img, size); err != nil {
-		t.Fatal(err)
-	}
-	run(t, "mkntfs", "-F", "-q", "-f", n.img)
-	n.mount(t)
-	t.Cleanup(func() { n.unmount(t) })
-	return n
-}
-
 // TestFaultENOSPC fills a small NTFS volume through linkfs, writing files
 // and creating links in every format NTFS holds, until it is full. Every
 // failure must be ENOSPC and leave nothing half-made, and everything
@@ -368,17 +348,17 @@ func newSmallNTFS(t *testing.T, size int64) *ntfsImage {
 // reloads the volume from disk.
 func TestFaultENOSPC(t *testing.T) {
 	requireFUSE(t)
-	n := newSmallNTFS(t, 8<<20)
-	if err := os.Mkdir(filepath.Join(n.dir, "docs"), 0o755); err != nil {
+	n := testenv.NewNTFSSize(t, 8<<20)
+	if err := os.Mkdir(filepath.Join(n.Dir, "docs"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(n.dir, "docs", "readme.txt"), []byte(readme))
+	writeFile(t, filepath.Join(n.Dir, "docs", "readme.txt"), []byte(readme))
 
 	// Before: one file and one link per format, written through linkfs.
 	files := map[string][]byte{} // source name -> content
 	var links []string           // source names
 	for _, format := range ntfsCreateFormats {
-		m := mountT(t, n.dir, "--create", format)
+		m := mountT(t, n.Dir, "--create", format)
 		data := make([]byte, 64<<10)
 		rand.Read(data)
 		name := "before-" + format + ".bin"
@@ -392,12 +372,12 @@ func TestFaultENOSPC(t *testing.T) {
 		links = append(links, storedName(format, "before-"+format))
 		m.stop(t)
 	}
-	n.remount(t)
-	before := inspect(t, sourcePaths(n.dir, links)...)
+	n.Remount(t)
+	before := inspect(t, sourcePaths(n.Dir, links)...)
 
 	// Fill the volume with data through linkfs.
 	faults := 0
-	m := mountT(t, n.dir)
+	m := mountT(t, n.Dir)
 	filled, err := fillFile(m.path("filler.bin"))
 	faults++
 	t.Logf("filled the volume with %d KiB through linkfs: %v", filled>>10, err)
@@ -409,14 +389,14 @@ func TestFaultENOSPC(t *testing.T) {
 	// Then links in every format until they fail too.
 	var made []string // source names of links created on the full volume
 	for _, format := range ntfsCreateFormats {
-		m := mountT(t, n.dir, "--create", format)
+		m := mountT(t, n.Dir, "--create", format)
 		var lastErr error
 		count := 0
 		for i := range 3000 {
 			name := fmt.Sprintf("full-%s-%d", format, i)
 			if lastErr = os.Symlink("docs/readme.txt", m.path(name)); lastErr != nil {
 				faults++
-				if _, err := os.Lstat(filepath.Join(n.dir, storedName(format, name))); !errors.Is(err, os.ErrNotExist) {
+				if _, err := os.Lstat(filepath.Join(n.Dir, storedName(format, name))); !errors.Is(err, os.ErrNotExist) {
 					t.Errorf("--create %s: the failed link %s was left on the source: %v", format, name, err)
 				}
 				break
@@ -439,14 +419,14 @@ func TestFaultENOSPC(t *testing.T) {
 
 	// After: from the disk, everything stored before is intact, and every
 	// link that was created reads back.
-	n.remount(t)
+	n.Remount(t)
 	for name, data := range files {
-		got, err := os.ReadFile(filepath.Join(n.dir, name))
+		got, err := os.ReadFile(filepath.Join(n.Dir, name))
 		if err != nil || !bytes.Equal(got, data) {
 			t.Errorf("%s after filling the volume: %d bytes (%s), %v; want %d bytes (%s)", name, len(got), sha(got), err, len(data), sha(data))
 		}
 	}
-	after := inspect(t, sourcePaths(n.dir, links)...)
+	after := inspect(t, sourcePaths(n.Dir, links)...)
 	for _, name := range links {
 		b, a := before[name], after[name]
 		if a.Format != b.Format || a.Target != b.Target || a.Raw != b.Raw || a.Error != "" {
@@ -454,7 +434,7 @@ func TestFaultENOSPC(t *testing.T) {
 		}
 	}
 	if len(made) > 0 {
-		for name, r := range inspect(t, sourcePaths(n.dir, made)...) {
+		for name, r := range inspect(t, sourcePaths(n.Dir, made)...) {
 			if r.Target != "docs/readme.txt" || r.Error != "" {
 				t.Errorf("%s, created on the full volume: %s -> %q (%s)", name, r.Format, r.Target, r.Error)
 			}

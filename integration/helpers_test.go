@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf16"
 
 	"golang.org/x/sys/unix"
@@ -44,99 +43,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-// skipUnless skips the test with reason when cond is false, except under
-// CI=true, where a missing prerequisite is a failure.
-func skipUnless(t *testing.T, cond bool, reason string) {
-	t.Helper()
-	if cond {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("prerequisite missing under CI=true: %s", reason)
-	}
-	t.Skip(reason)
-}
-
-func haveTool(name string) bool {
-	_, err := exec.LookPath(name)
-	return err == nil
-}
-
-// requireNTFS skips unless ntfs-3g images can be made and mounted here.
-func requireNTFS(t *testing.T) {
-	t.Helper()
-	skipUnless(t, os.Geteuid() == 0, "mounting ntfs-3g images needs root")
-	skipUnless(t, haveTool("mkntfs") && haveTool("ntfs-3g") && haveTool("ntfscat"), "ntfs-3g is not installed (apt-get install ntfs-3g)")
-	_, err := os.Stat("/dev/fuse")
-	skipUnless(t, err == nil, "/dev/fuse is missing")
-}
-
-// ntfsImage is a fresh NTFS image mounted through ntfs-3g.
-type ntfsImage struct {
-	img string
-	dir string
-}
-
-// newNTFS makes and mounts a fresh NTFS image with the given ntfs-3g
-// options; it is unmounted when the test ends.
-func newNTFS(t *testing.T, opts ...string) *ntfsImage {
-	t.Helper()
-	requireNTFS(t)
-	base := t.TempDir()
-	n := &ntfsImage{img: filepath.Join(base, "ntfs.img"), dir: filepath.Join(base, "mnt")}
-	if err := os.Mkdir(n.dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(n.img, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(n.img, 32<<20); err != nil {
-		t.Fatal(err)
-	}
-	run(t, "mkntfs", "-F", "-q", "-f", n.img)
-	n.mount(t, opts...)
-	t.Cleanup(func() { n.unmount(t) })
-	return n
-}
-
-func (n *ntfsImage) mount(t *testing.T, opts ...string) {
-	t.Helper()
-	args := []string{n.img, n.dir}
-	if len(opts) > 0 {
-		args = append(args, "-o", strings.Join(opts, ","))
-	}
-	run(t, "ntfs-3g", args...)
-}
-
-func (n *ntfsImage) unmount(t *testing.T) {
-	t.Helper()
-	var err error
-	for range 50 {
-		if err = unix.Unmount(n.dir, 0); err == nil || errors.Is(err, unix.EINVAL) {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Errorf("unmount %s: %v", n.dir, err)
-}
-
-// remount unmounts and mounts the image again, so what is read comes
-// from the disk, not from ntfs-3g's caches.
-func (n *ntfsImage) remount(t *testing.T, opts ...string) {
-	t.Helper()
-	n.unmount(t)
-	n.mount(t, opts...)
-}
-
-func run(t *testing.T, name string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-	return string(out)
 }
 
 // setXattr sets a raw xattr on path itself (never following a symlink).

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linkfs/linkfs/internal/testenv"
 	"golang.org/x/sys/unix"
 )
 
@@ -322,11 +323,11 @@ func writePlainHostile(t *testing.T, dir string) *hostileTree {
 // and content links.
 func TestHostileNTFS(t *testing.T) {
 	requireFUSE(t)
-	n := newNTFS(t)
-	h := writeNTFSHostile(t, n.dir)
+	n := testenv.NewNTFS(t)
+	h := writeNTFSHostile(t, n.Dir)
 	// From the disk, not from ntfs-3g's caches: ntfs-3g cannot stat a
 	// reparse point it cannot read until it reloads the inode.
-	n.remount(t)
+	n.Remount(t)
 	checkHostile(t, h)
 }
 

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/linkfs/linkfs/internal/testenv"
 )
 
 // cygwinShortcut builds the bytes Cygwin writes for a winsymlinks:lnk link
@@ -91,13 +93,13 @@ func checkInspect(t *testing.T, got map[string]inspectRecord, want map[string]wa
 // format on a real NTFS volume (with ntfs-3g's own writers where it has
 // them, raw xattrs otherwise) and checks what inspect reports.
 func TestInspectNTFS(t *testing.T) {
-	n := newNTFS(t, "special_files=wsl")
-	d := n.dir
+	n := testenv.NewNTFS(t, "special_files=wsl")
+	d := n.Dir
 	p := func(name string) string { return filepath.Join(d, name) }
 
 	// ntfs-3g's own LX writer.
-	run(t, "ln", "-s", "/mnt/c/x", p("lx-abs"))
-	run(t, "ln", "-s", "foo/bar", p("lx-rel"))
+	testenv.Run(t, "ln", "-s", "/mnt/c/x", p("lx-abs"))
+	testenv.Run(t, "ln", "-s", "foo/bar", p("lx-rel"))
 
 	ntfsRaw := map[string][]byte{
 		"ntfs-abs":    symlinkReparse(`\??\C:\Windows\System32`, `C:\Windows\System32`, false),
@@ -133,7 +135,7 @@ func TestInspectNTFS(t *testing.T) {
 	writeFile(t, p("xsym"), mfSymlink("docs/readme.txt"))
 	writeFile(t, p("intx-content"), interixContent("/usr/share"), dosSystem)
 
-	n.remount(t, "special_files=wsl")
+	n.Remount(t, "special_files=wsl")
 	names := []string{"lx-abs", "lx-rel", "junction", "volume", "cookie", "cookie-nosys", "music.lnk", "xsym", "intx-content", "sub/rooted"}
 	for name := range ntfsRaw {
 		names = append(names, name)
@@ -179,17 +181,17 @@ func TestInspectNTFS(t *testing.T) {
 // Interix mode: ntfs-3g presents them as symlinks itself, and the SYSTEM
 // attribute tells them from native ones.
 func TestInspectInterixNTFS3G(t *testing.T) {
-	n := newNTFS(t)
-	link := filepath.Join(n.dir, "intx")
-	run(t, "ln", "-s", "/some/target", link)
-	n.remount(t)
+	n := testenv.NewNTFS(t)
+	link := filepath.Join(n.Dir, "intx")
+	testenv.Run(t, "ln", "-s", "/some/target", link)
+	n.Remount(t)
 	got := inspect(t, link)
 	checkInspect(t, got, map[string]wantInspect{
 		"intx": {format: "interix", target: "/some/target"},
 	})
-	n.unmount(t)
-	raw := run(t, "ntfscat", n.img, "/intx")
-	n.mount(t)
+	n.Unmount(t)
+	raw := testenv.Run(t, "ntfscat", n.Img, "/intx")
+	n.Mount(t)
 	if want := string(interixContent("/some/target")); raw != want {
 		t.Errorf("ntfs-3g stored %x, want %x", raw, want)
 	}
@@ -270,7 +272,7 @@ func TestInspectSharedShortcuts(t *testing.T) {
 	src := filepath.Join("..", "..", "shared", "testdata", "lnk")
 	files, err := filepath.Glob(filepath.Join(src, "*.lnk"))
 	if err != nil || len(files) == 0 {
-		skipUnless(t, false, "../shared/testdata/lnk is not beside the checkout")
+		testenv.SkipUnless(t, false, "../shared/testdata/lnk is not beside the checkout")
 	}
 	d := t.TempDir()
 	var paths []string

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linkfs/linkfs/internal/testenv"
 	"golang.org/x/sys/unix"
 )
 
@@ -452,7 +453,7 @@ func testLifecycleMountHelper(t *testing.T, b backend) {
 			break
 		}
 	}
-	skipUnless(t, helper != "", "mount.fuse3 is missing (apt-get install fuse3)")
+	testenv.SkipUnless(t, helper != "", "mount.fuse3 is missing (apt-get install fuse3)")
 	bin := t.TempDir()
 	if err := os.Symlink(linkfsBin, filepath.Join(bin, "linkfs")); err != nil {
 		t.Fatal(err)
@@ -482,7 +483,7 @@ func testLifecycleMountHelper(t *testing.T, b backend) {
 	})
 
 	t.Run("mount(8)", func(t *testing.T) {
-		skipUnless(t, haveTool("mount") && haveTool("nsenter"), "mount(8) or nsenter(1) is missing (apt-get install mount util-linux)")
+		testenv.SkipUnless(t, testenv.HaveTool("mount") && testenv.HaveTool("nsenter"), "mount(8) or nsenter(1) is missing (apt-get install mount util-linux)")
 		// mount(8) drops PATH from the environment (util-linux
 		// sanitize_env), so /bin/sh looks for linkfs on its default path
 		// only. linkfs is put on that path in a private mount namespace,

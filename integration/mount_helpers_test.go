@@ -15,15 +15,16 @@ import (
 	"time"
 
 	"github.com/linkfs/linkfs/internal/mountinfo"
+	"github.com/linkfs/linkfs/internal/testenv"
 )
 
 // requireFUSE skips unless this process can mount FUSE file systems.
 func requireFUSE(t *testing.T) {
 	t.Helper()
-	skipUnless(t, os.Geteuid() == 0, "FUSE mount tests need root")
+	testenv.SkipUnless(t, os.Geteuid() == 0, "FUSE mount tests need root")
 	_, err := os.Stat("/dev/fuse")
-	skipUnless(t, err == nil, "/dev/fuse is missing")
-	skipUnless(t, haveTool("fusermount3"), "fusermount3 is not installed (apt-get install fuse3)")
+	testenv.SkipUnless(t, err == nil, "/dev/fuse is missing")
+	testenv.SkipUnless(t, testenv.HaveTool("fusermount3"), "fusermount3 is not installed (apt-get install fuse3)")
 }
 
 // syncBuffer is a bytes.Buffer that a child process may write while the

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/linkfs/linkfs/internal/testenv"
 	"github.com/linkfs/linkfs/translate"
 )
 
@@ -95,8 +96,8 @@ func writeReparseLinks(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	writeFile(t, p("docs/readme.txt"), []byte(readme))
-	run(t, "ln", "-s", "docs/readme.txt", p("lx-rel"))
-	run(t, "ln", "-s", "/mnt/c/Windows", p("lx-abs"))
+	testenv.Run(t, "ln", "-s", "docs/readme.txt", p("lx-rel"))
+	testenv.Run(t, "ln", "-s", "/mnt/c/Windows", p("lx-abs"))
 	for name, raw := range map[string][]byte{
 		"ntfs-rel": symlinkReparse(`docs\readme.txt`, `docs\readme.txt`, true),
 		"ntfs-abs": symlinkReparse(`\??\C:\Program Files`, `C:\Program Files`, false),
@@ -141,7 +142,7 @@ func sharedShortcut(t *testing.T, name string) []byte {
 	t.Helper()
 	text, err := os.ReadFile(filepath.Join("..", "..", "shared", "testdata", "lnk", name))
 	if err != nil {
-		skipUnless(t, false, "../shared/testdata/lnk is not beside the checkout")
+		testenv.SkipUnless(t, false, "../shared/testdata/lnk is not beside the checkout")
 	}
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(text)))
 	if err != nil {
@@ -166,11 +167,11 @@ var contentWant = map[string]wantLink{
 func TestMountNTFSLinks(t *testing.T) { forEachBackend(t, testMountNTFSLinks) }
 
 func testMountNTFSLinks(t *testing.T, b backend) {
-	n := newNTFS(t, "special_files=wsl")
-	writeReparseLinks(t, n.dir)
-	writeContentLinks(t, n.dir, true)
-	n.remount(t, "special_files=wsl")
-	m := mountT(t, n.dir, b.args...)
+	n := testenv.NewNTFS(t, "special_files=wsl")
+	writeReparseLinks(t, n.Dir)
+	writeContentLinks(t, n.Dir, true)
+	n.Remount(t, "special_files=wsl")
+	m := mountT(t, n.Dir, b.args...)
 	want := map[string]wantLink{
 		"lx-rel":      {target: "docs/readme.txt", reads: readme},
 		"lx-abs":      {target: "/mnt/c/Windows"},
@@ -306,11 +307,11 @@ func testMountPassthrough(t *testing.T, b backend) {
 func TestMountCreate(t *testing.T) { forEachBackend(t, testMountCreate) }
 
 func testMountCreate(t *testing.T, b backend) {
-	n := newNTFS(t)
-	if err := os.Mkdir(filepath.Join(n.dir, "docs"), 0o755); err != nil {
+	n := testenv.NewNTFS(t)
+	if err := os.Mkdir(filepath.Join(n.Dir, "docs"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(n.dir, "docs/readme.txt"), []byte(readme))
+	writeFile(t, filepath.Join(n.Dir, "docs/readme.txt"), []byte(readme))
 	type created struct {
 		create, name, target string
 		format               translate.Format
@@ -332,7 +333,7 @@ func testMountCreate(t *testing.T, b backend) {
 		{"auto", "auto-linux", "/usr/lib", translate.LXSymlink, "auto-linux", 0x400, false},
 	}
 	for _, c := range cases {
-		m := mountT(t, n.dir, b.with("--create", c.create)...)
+		m := mountT(t, n.Dir, b.with("--create", c.create)...)
 		link := filepath.Join(m.dir, c.name)
 		if err := os.Symlink(c.target, link); err != nil {
 			t.Errorf("--create %s: ln -s %s: %v", c.create, c.target, err)
@@ -344,19 +345,19 @@ func testMountCreate(t *testing.T, b backend) {
 		}
 		m.stop(t)
 	}
-	n.remount(t)
+	n.Remount(t)
 	for _, c := range cases {
-		got := inspect(t, filepath.Join(n.dir, c.stored))[c.stored]
+		got := inspect(t, filepath.Join(n.Dir, c.stored))[c.stored]
 		if got.Format != string(c.format) || got.Target != c.target {
 			t.Errorf("--create %s: stored as %s -> %q (%s), want %s -> %q", c.create, got.Format, got.Target, got.Error, c.format, c.target)
 		}
-		attr := getAttrib(t, filepath.Join(n.dir, c.stored))
+		attr := getAttrib(t, filepath.Join(n.Dir, c.stored))
 		if attr&c.attr != c.attr {
 			t.Errorf("--create %s: attributes %#x, want %#x set", c.create, attr, c.attr)
 		}
 	}
 	// Formats NTFS cannot hold are refused at mount time.
-	if _, stderr, code := linkfs(t, b.mount("--create", "native", n.dir, t.TempDir())...); code == 0 || !strings.Contains(stderr, "native") {
+	if _, stderr, code := linkfs(t, b.mount("--create", "native", n.Dir, t.TempDir())...); code == 0 || !strings.Contains(stderr, "native") {
 		t.Errorf("--create native on NTFS: exit %d, %s", code, stderr)
 	}
 }
@@ -393,11 +394,11 @@ func testMountModifyLinks(t *testing.T, b backend) {
 	if _, err := os.Lstat(filepath.Join(src, "other.lnk")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("rm of a shortcut left other.lnk: %v", err)
 	}
-	run(t, "ln", "-sfn", "b", filepath.Join(m.dir, "cookie"))
+	testenv.Run(t, "ln", "-sfn", "b", filepath.Join(m.dir, "cookie"))
 	if got, err := os.Readlink(filepath.Join(m.dir, "cookie")); err != nil || got != "b" {
 		t.Errorf("ln -sf over a cookie: readlink %q, %v", got, err)
 	}
-	run(t, "ln", "-sfn", "new", filepath.Join(m.dir, "tunes"))
+	testenv.Run(t, "ln", "-sfn", "new", filepath.Join(m.dir, "tunes"))
 	if got, err := os.Readlink(filepath.Join(m.dir, "tunes")); err != nil || got != "new" {
 		t.Errorf("ln -sf over a shortcut: readlink %q, %v", got, err)
 	}

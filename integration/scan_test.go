@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/linkfs/linkfs/internal/testenv"
 )
 
 // scanRecord mirrors a link line of `linkfs scan --json`.
@@ -131,20 +133,20 @@ var contentScan = map[string]wantScan{
 // TestScanNTFS scans an NTFS volume holding a link of every format, plus
 // dangling links and a loop, and checks each record and the summary.
 func TestScanNTFS(t *testing.T) {
-	n := newNTFS(t, "special_files=wsl")
-	writeReparseLinks(t, n.dir)
-	writeContentLinks(t, n.dir, true)
-	p := func(name string) string { return filepath.Join(n.dir, name) }
-	run(t, "ln", "-s", "missing", p("dangling"))
-	run(t, "ln", "-s", "loop-b", p("loop-a"))
-	run(t, "ln", "-s", "loop-a", p("loop-b"))
+	n := testenv.NewNTFS(t, "special_files=wsl")
+	writeReparseLinks(t, n.Dir)
+	writeContentLinks(t, n.Dir, true)
+	p := func(name string) string { return filepath.Join(n.Dir, name) }
+	testenv.Run(t, "ln", "-s", "missing", p("dangling"))
+	testenv.Run(t, "ln", "-s", "loop-b", p("loop-a"))
+	testenv.Run(t, "ln", "-s", "loop-a", p("loop-b"))
 	// A cookie pointing through an NTFS symlink to a directory: a link to
 	// a link of another format is followed.
 	writeFile(t, p("via-ntfs"), cookie("ntfs-rel"), dosSystem)
 	writeFile(t, p("via-missing"), cookie("dangling/x"), dosSystem)
-	n.remount(t, "special_files=wsl")
+	n.Remount(t, "special_files=wsl")
 
-	got, sum := scan(t, n.dir, 0, n.dir)
+	got, sum := scan(t, n.Dir, 0, n.Dir)
 	want := map[string]wantScan{
 		"lx-rel":      {format: "lx-symlink", target: "docs/readme.txt"},
 		"lx-abs":      {format: "lx-symlink", target: "/mnt/c/Windows", state: "outside"},
@@ -221,7 +223,7 @@ func TestScanPlainDir(t *testing.T) {
 // symlinks are text files, reported as git-symlink from the index that
 // git wrote, in versions 2 and 4.
 func TestScanGitSymlinks(t *testing.T) {
-	skipUnless(t, haveTool("git"), "git is not installed (apt-get install git)")
+	testenv.SkipUnless(t, testenv.HaveTool("git"), "git is not installed (apt-get install git)")
 	base := t.TempDir()
 	up, co := filepath.Join(base, "up"), filepath.Join(base, "co")
 	git := func(dir string, args ...string) {

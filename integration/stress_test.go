@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/linkfs/linkfs/internal/testenv"
 )
 
 // The stress test: goroutines create, write, rename, link, read back and
@@ -411,14 +413,14 @@ func (w *stressWorker) checkSource(t *testing.T) (files, links int) {
 func TestStress(t *testing.T) {
 	requireFUSE(t)
 	duration := stressDuration(t)
-	n := newNTFS(t)
+	n := testenv.NewNTFS(t)
 	plain := t.TempDir()
 	var mounts []*stressMount
 	for _, create := range []string{"native", "cygwin", "cygwin-shortcut", "mfsymlink", "interix"} {
 		mounts = append(mounts, &stressMount{create: create, source: plain})
 	}
 	for _, create := range append(slices.Clone(ntfsCreateFormats), "auto") {
-		mounts = append(mounts, &stressMount{create: create, source: n.dir, ntfs: true})
+		mounts = append(mounts, &stressMount{create: create, source: n.Dir, ntfs: true})
 	}
 	var all []*stressWorker
 	for i, sm := range mounts {
@@ -482,7 +484,7 @@ func TestStress(t *testing.T) {
 	for _, sm := range mounts {
 		sm.m.stop(t)
 	}
-	n.remount(t)
+	n.Remount(t)
 	var files, links int
 	for _, w := range all {
 		f, l := w.checkSource(t)

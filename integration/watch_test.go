@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linkfs/linkfs/internal/testenv"
 	"golang.org/x/sys/unix"
 )
 
@@ -306,7 +307,7 @@ func TestWatchListingAfterDroppedCaches(t *testing.T) {
 	requireFUSE(t)
 	const dropCaches = "/proc/sys/vm/drop_caches"
 	f, err := os.OpenFile(dropCaches, os.O_WRONLY, 0)
-	skipUnless(t, err == nil, "dropping the kernel's caches needs root")
+	testenv.SkipUnless(t, err == nil, "dropping the kernel's caches needs root")
 	f.Close()
 	src := t.TempDir()
 	if err := os.Mkdir(filepath.Join(src, "d"), 0o755); err != nil {

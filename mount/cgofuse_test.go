@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/linkfs/linkfs/fs"
+	"github.com/linkfs/linkfs/internal/testenv"
 	"github.com/linkfs/linkfs/translate"
 )
 
@@ -324,45 +324,6 @@ func TestFileOps(t *testing.T) {
 	}
 }
 
-// ntfsDir mounts a fresh NTFS image through ntfs-3g for the test.
-func ntfsDir(t *testing.T) string {
-	t.Helper()
-	ok := os.Geteuid() == 0
-	for _, tool := range []string{"mkntfs", "ntfs-3g"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			ok = false
-		}
-	}
-	if !ok {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("prerequisite missing under CI=true: root, mkntfs and ntfs-3g")
-		}
-		t.Skip("needs root, mkntfs and ntfs-3g")
-	}
-	base := t.TempDir()
-	img, dir := filepath.Join(base, "ntfs.img"), filepath.Join(base, "mnt")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(img, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(img, 16<<20); err != nil {
-		t.Fatal(err)
-	}
-	for _, cmd := range [][]string{{"mkntfs", "-F", "-q", "-f", img}, {"ntfs-3g", img, dir}} {
-		if out, err := exec.Command(cmd[0], cmd[1:]...).CombinedOutput(); err != nil {
-			t.Fatalf("%v: %v\n%s", cmd, err, out)
-		}
-	}
-	t.Cleanup(func() {
-		if err := unix.Unmount(dir, 0); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	return dir
-}
-
 func ntfsAttrib(t *testing.T, p string) fs.DOSAttrs {
 	t.Helper()
 	var buf [4]byte
@@ -376,7 +337,7 @@ func ntfsAttrib(t *testing.T, p string) fs.DOSAttrs {
 // ntfs-3g source, as Cygwin on a WinFsp mount needs for its `!<symlink>`
 // files, and that Setcrtime sets the creation time.
 func TestChflagsNTFS(t *testing.T) {
-	dir := ntfsDir(t)
+	dir := testenv.NewNTFS(t).Dir
 	mkfile(t, filepath.Join(dir, "cyglink"), mustCookie(t, "target"))
 	c := newTestFS(t, fs.Config{Source: dir})
 	var st fuse.Stat_t

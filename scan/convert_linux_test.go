@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/linkfs/linkfs/fs"
+	"github.com/linkfs/linkfs/internal/testenv"
 	"github.com/linkfs/linkfs/translate"
 )
 
@@ -282,9 +283,7 @@ func TestRemoveStale(t *testing.T) {
 
 // TestConvertKeepsOwner gives the new link the old one's owner.
 func TestConvertKeepsOwner(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("changing owners needs root")
-	}
+	testenv.SkipUnless(t, os.Geteuid() == 0, "changing owners needs root")
 	root := contentTree(t)
 	if err := os.Lchown(filepath.Join(root, "cookie"), 1234, 5678); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/linkfs/linkfs/fs"
+	"github.com/linkfs/linkfs/internal/testenv"
 	"github.com/linkfs/linkfs/translate"
 )
 
@@ -286,9 +287,7 @@ func chainName(k int) string { return "chain" + string(rune('A'+k/10)) + string(
 // TestScanGit reports the symlinks of git checkouts made with
 // core.symlinks=false as git-symlink, reading indexes git wrote.
 func TestScanGit(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not installed")
-	}
+	testenv.SkipUnless(t, testenv.HaveTool("git"), "git is not installed (apt-get install git)")
 	base := t.TempDir()
 	git := func(dir string, args ...string) {
 		t.Helper()
@@ -378,9 +377,7 @@ func TestScanGit(t *testing.T) {
 // TestScanGitSHA256 reads the index of a SHA-256 repository, whose object
 // format is in its config.
 func TestScanGitSHA256(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not installed")
-	}
+	testenv.SkipUnless(t, testenv.HaveTool("git"), "git is not installed (apt-get install git)")
 	dir := t.TempDir()
 	for _, args := range [][]string{{"init", "-q", "--object-format=sha256"}, {"config", "core.symlinks", "false"}} {
 		cmd := exec.Command("git", args...)

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/linkfs/linkfs/internal/testenv"
 )
 
 // encodeGitIndex writes entries as git would, independently of the parser
@@ -253,9 +255,7 @@ func TestGitVarint(t *testing.T) {
 // default version 2, version 3 (git add -N sets an extended flag),
 // version 4, a SHA-256 repository, and refuses a split and a sparse index.
 func TestParseGitWrittenIndexes(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not installed")
-	}
+	testenv.SkipUnless(t, testenv.HaveTool("git"), "git is not installed (apt-get install git)")
 	tests := []struct {
 		name    string
 		init    []string   // extra `git init` arguments
