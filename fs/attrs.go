@@ -1,6 +1,10 @@
 package fs
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/linkfs/linkfs/translate"
+)
 
 // DOSAttrs are Windows file attributes (FILE_ATTRIBUTE_*), as ntfs-3g, the
 // kernel ntfs3 driver and cifs expose them on Linux.
@@ -8,13 +12,18 @@ type DOSAttrs uint32
 
 // The attributes that decide whether a file is a link.
 const (
-	AttrReadOnly     DOSAttrs = 0x1
+	AttrReadOnly     DOSAttrs = DOSAttrs(translate.AttributeReadOnly)
 	AttrHidden       DOSAttrs = 0x2
-	AttrSystem       DOSAttrs = 0x4
+	AttrSystem       DOSAttrs = DOSAttrs(translate.AttributeSystem)
 	AttrDirectory    DOSAttrs = 0x10
 	AttrArchive      DOSAttrs = 0x20
 	AttrReparsePoint DOSAttrs = 0x400
 )
+
+// UserDOSAttrs are the DOS attributes a client may change (Windows'
+// SetFileAttributes, cgofuse's Chflags); the others describe what the
+// entry is and belong to the file system.
+const UserDOSAttrs = AttrReadOnly | AttrHidden | AttrSystem | AttrArchive
 
 func (a DOSAttrs) String() string {
 	names := []struct {

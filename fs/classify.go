@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	iofs "io/fs"
-	"strings"
 
 	"github.com/linkfs/linkfs/translate"
 )
@@ -119,15 +118,8 @@ func reparseFormat(b []byte) translate.Format {
 	if err != nil {
 		return translate.None
 	}
-	switch tag {
-	case translate.TagSymlink:
-		return translate.NTFSSymlink
-	case translate.TagMountPoint:
-		return translate.Junction
-	case translate.TagLXSymlink:
-		return translate.LXSymlink
-	case translate.TagNFS:
-		return translate.NFSSymlink
+	if f, ok := translate.FormatOfTag(tag); ok {
+		return f
 	}
 	return translate.None
 }
@@ -143,7 +135,7 @@ func (e *Entry) setDecoded(link translate.Link, err error, claimed translate.For
 		e.Format = translate.None
 	case errors.As(err, &fe):
 		e.Format, e.Err = claimed, err
-		if _, perr := translate.ParseFormat(string(fe.Format)); perr == nil {
+		if _, ok := translate.Lookup(fe.Format); ok {
 			e.Format = fe.Format // a header error names no public format
 		}
 	default:
@@ -152,67 +144,44 @@ func (e *Entry) setDecoded(link translate.Link, err error, claimed translate.For
 }
 
 func decideRegular(p *probe, opts *Options, e *Entry) error {
-	size := p.size
-	if strings.HasSuffix(strings.ToLower(p.name), ".lnk") && size > 0x4C && size <= translate.ShellLinkMaxSize {
+	if HasShortcutSuffix(p.name) && p.size > 0x4C && p.size <= translate.ShellLinkMaxSize {
 		return decideShortcut(p, opts, e)
 	}
-	if size == translate.MFSymlinkSize {
-		b, err := p.readHead(headSize)
+	var head []byte
+	for _, row := range translate.ContentFormats() {
+		if p.size < int64(row.MinSize) || p.size > int64(row.MaxSize) {
+			continue
+		}
+		// Cygwin and ntfs-3g look at cookie and Interix files only when
+		// SYSTEM is set, so neither do we, unless asked to explain; where
+		// the source has no attributes, content decides.
+		missing := DOSAttrs(row.Attrs) &^ p.attrs
+		if p.hasAttrs && missing != 0 && !opts.Explain {
+			continue
+		}
+		if head == nil {
+			var err error
+			if head, err = p.readHead(headSize); err != nil {
+				return err
+			}
+		}
+		if !bytes.HasPrefix(head, []byte(row.Magic)) {
+			continue
+		}
+		if p.hasAttrs && missing != 0 {
+			e.Err = &AttrError{Format: row.Format, Missing: missing}
+			return nil
+		}
+		b, err := p.readHead(int(p.size))
 		if err != nil {
 			return err
 		}
-		if bytes.HasPrefix(b, []byte(translate.MFSymlinkMagic)) {
-			if b, err = p.readHead(int(size)); err != nil {
-				return err
-			}
+		link, err := row.Decode(b)
+		e.setDecoded(link, err, row.Format)
+		if e.Format != translate.None {
 			e.Raw = b
-			link, err := translate.DecodeMFSymlink(b)
-			e.setDecoded(link, err, translate.MFSymlink)
-			if !e.IsLink() && e.Err == nil {
-				e.Raw = nil
-			}
-			return nil
 		}
-	}
-	// Cookie and Interix files: Cygwin and ntfs-3g look at them only when
-	// SYSTEM is set; where the source has no attributes, content decides.
-	if size < int64(len(translate.InterixMagic))+1 || size > int64(max(translate.CookieMaxSize, translate.InterixMaxSize)) {
 		return nil
-	}
-	if p.hasAttrs && p.attrs&AttrSystem == 0 && !opts.Explain {
-		return nil // Cygwin and ntfs-3g would not look, so neither do we
-	}
-	head, err := p.readHead(headSize)
-	if err != nil {
-		return err
-	}
-	var format translate.Format
-	var decode func([]byte) (translate.Link, error)
-	var limit int64
-	switch {
-	case bytes.HasPrefix(head, []byte(translate.CookieMagic)):
-		format, decode, limit = translate.CygwinCookie, translate.DecodeCygwinCookie, int64(translate.CookieMaxSize)
-	case bytes.HasPrefix(head, []byte(translate.InterixMagic)):
-		format, decode, limit = translate.Interix, translate.DecodeInterix, int64(translate.InterixMaxSize)
-	default:
-		return nil
-	}
-	if size > limit {
-		return nil
-	}
-	if p.hasAttrs && p.attrs&AttrSystem == 0 {
-		e.Err = &AttrError{Format: format, Missing: AttrSystem}
-		return nil
-	}
-	b, err := p.readHead(int(size))
-	if err != nil {
-		return err
-	}
-	e.Raw = b
-	link, err := decode(b)
-	e.setDecoded(link, err, format)
-	if e.Format == translate.None {
-		e.Raw = nil
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package fs
 import (
 	"errors"
 	iofs "io/fs"
+	"strings"
 	"testing"
 
 	"github.com/linkfs/linkfs/translate"
@@ -115,14 +116,39 @@ func TestDecideReadError(t *testing.T) {
 	}
 }
 
+// TestParseCreateFormat checks that --create takes the short and the long
+// name of every creatable format, and refuses the others listing the
+// valid names.
 func TestParseCreateFormat(t *testing.T) {
-	for _, s := range []string{"ntfs", "lx", "cygwin", "cygwin-shortcut", "mfsymlink", "interix", "nfs", "native", "auto"} {
-		if _, err := ParseCreateFormat(s); err != nil {
-			t.Errorf("%s: %v", s, err)
+	for _, tc := range []struct {
+		name string
+		want CreateFormat
+	}{
+		{"ntfs", CreateAs(translate.NTFSSymlink)}, {"ntfs-symlink", CreateAs(translate.NTFSSymlink)},
+		{"lx", CreateAs(translate.LXSymlink)}, {"lx-symlink", CreateAs(translate.LXSymlink)},
+		{"nfs", CreateAs(translate.NFSSymlink)}, {"nfs-symlink", CreateAs(translate.NFSSymlink)},
+		{"cygwin", CreateAs(translate.CygwinCookie)}, {"cygwin-cookie", CreateAs(translate.CygwinCookie)},
+		{"cygwin-shortcut", CreateAs(translate.CygwinShortcut)}, {"mfsymlink", CreateAs(translate.MFSymlink)},
+		{"interix", CreateAs(translate.Interix)}, {"native", CreateAs(translate.Native)}, {"auto", CreateAuto},
+	} {
+		if got, err := ParseCreateFormat(tc.name); err != nil || got != tc.want {
+			t.Errorf("ParseCreateFormat(%q) = %q, %v; want %q", tc.name, got, err, tc.want)
 		}
 	}
-	if _, err := ParseCreateFormat("junction"); err == nil {
-		t.Error("junction accepted as a --create format")
+	for _, name := range []string{"junction", "shell-link", "git-symlink", "none", "LX", ""} {
+		_, err := ParseCreateFormat(name)
+		if err == nil {
+			t.Errorf("ParseCreateFormat(%q) accepted", name)
+			continue
+		}
+		for _, valid := range []string{"lx (lx-symlink)", "cygwin-shortcut", "native", "auto"} {
+			if !strings.Contains(err.Error(), valid) {
+				t.Errorf("ParseCreateFormat(%q) error %q does not list %s", name, err, valid)
+			}
+		}
+		if strings.Contains(err.Error(), "junction,") {
+			t.Errorf("ParseCreateFormat(%q) error %q lists junction", name, err)
+		}
 	}
 }
 
@@ -130,13 +156,13 @@ func TestParseCreateFormat(t *testing.T) {
 // the classifier reads back as the same target, in the POSIX style.
 func TestEncodeDecodes(t *testing.T) {
 	m := &translate.Mapper{}
-	for c, f := range createFormats {
+	for _, f := range CreatableFormats() {
 		if f == translate.Native {
 			continue
 		}
 		s, err := Encode(f, "l", "/mnt/c/Users", false, m)
 		if err != nil {
-			t.Errorf("%s: %v", c, err)
+			t.Errorf("%s: %v", f, err)
 			continue
 		}
 		var p *probe
@@ -148,12 +174,12 @@ func TestEncodeDecodes(t *testing.T) {
 		}
 		e, err := decide(p, &Options{})
 		if err != nil || !e.IsLink() || e.Format != f {
-			t.Errorf("%s: decoded as %s, %v, %v", c, e.Format, err, e.Err)
+			t.Errorf("%s: decoded as %s, %v, %v", f, e.Format, err, e.Err)
 			continue
 		}
 		got, err := m.POSIXTarget(e.Link, 0)
 		if err != nil || got != "/mnt/c/Users" {
-			t.Errorf("%s: reads back as %q, %v", c, got, err)
+			t.Errorf("%s: reads back as %q, %v", f, got, err)
 		}
 	}
 }

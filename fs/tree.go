@@ -34,15 +34,13 @@ type Config struct {
 	CrossMounts bool
 }
 
-// DefaultRead returns the formats presented as links by default: every
-// format but generic Explorer shortcuts, which stay regular files as they
-// do for Cygwin.
+// DefaultRead returns the formats presented as links by default, as the
+// format table marks them: all but generic Explorer shortcuts (which stay
+// regular files, as in Cygwin) and volume mount points.
 func DefaultRead() map[translate.Format]bool {
 	read := map[translate.Format]bool{}
-	for _, f := range translate.Formats {
-		if f != translate.None && f != translate.ShellLink && f != translate.VolumeMount {
-			read[f] = true
-		}
+	for _, f := range translate.FormatsWhere(func(r translate.FormatInfo) bool { return r.DefaultRead }) {
+		read[f] = true
 	}
 	return read
 }
@@ -63,9 +61,7 @@ func LogicalName(stored string) (string, bool) {
 
 // IsShortcutFormat reports whether links of format f are .lnk files, shown
 // under their logical names.
-func IsShortcutFormat(f translate.Format) bool {
-	return f == translate.CygwinShortcut || f == translate.ShellLink
-}
+func IsShortcutFormat(f translate.Format) bool { return translate.Info(f).Suffix != "" }
 
 // presentAsLink makes a the attributes of a symlink to target.
 func (a *Attr) presentAsLink(target string) {

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"unicode/utf16"
+
+	"github.com/linkfs/linkfs/translate"
 )
 
 // Byte layouts the Windows source reads and writes through
@@ -75,12 +77,8 @@ func parseDirInfo(buf []byte, idBoth bool) ([]winDirent, error) {
 		if nameLen%2 != 0 || nameOff+nameLen > len(rec) {
 			return nil, fmt.Errorf("directory listing: bad name length %d at %d", nameLen, off)
 		}
-		u := make([]uint16, nameLen/2)
-		for i := range u {
-			u[i] = le.Uint16(rec[nameOff+2*i:])
-		}
 		d := winDirent{
-			name:    string(utf16.Decode(u)),
+			name:    translate.DecodeUTF16LE(rec[nameOff : nameOff+nameLen]),
 			attrs:   DOSAttrs(le.Uint32(rec[dirInfoAttrs:])),
 			size:    int64(le.Uint64(rec[dirInfoEOF:])),
 			btime:   int64(le.Uint64(rec[dirInfoTimes:])),

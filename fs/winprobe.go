@@ -20,22 +20,17 @@ type winEntry struct {
 	tag   uint32 // reparse tag, meaningful with AttrReparsePoint
 }
 
-// nameSurrogate is the reparse tag bit of links to another name
-// (symlinks, junctions, LX links): IsReparseTagNameSurrogate.
-const nameSurrogate = 0x20000000
-
 // isLinkTag reports whether an entry with this reparse tag may be a link:
-// the four link tags linkfs reads, and any other name surrogate, whose
-// buffer is read so that the classifier reports it as unsupported rather
-// than show it silently as a file. Other tags (compressed, deduplicated,
-// cloud and app-execution files, WSL sockets) mark plain files and
-// directories whose data Windows serves as usual.
+// a tag of the format table, or any other name surrogate, whose buffer is
+// read so that the classifier reports it as unsupported rather than show
+// it silently as a file. Other tags (compressed, deduplicated, cloud and
+// app-execution files, WSL sockets) mark plain files and directories
+// whose data Windows serves as usual.
 func isLinkTag(tag uint32) bool {
-	switch tag {
-	case translate.TagSymlink, translate.TagMountPoint, translate.TagLXSymlink, translate.TagNFS:
+	if _, ok := translate.FormatOfTag(tag); ok {
 		return true
 	}
-	return tag&nameSurrogate != 0
+	return translate.IsTagNameSurrogate(tag)
 }
 
 // winProbe builds the probe of a Windows entry. readReparse is called

@@ -156,7 +156,7 @@ func TestDOSFlags(t *testing.T) {
 func TestPlaceholderRename(t *testing.T) {
 	src := t.TempDir()
 	mkfile(t, filepath.Join(src, "docs/readme.txt"), []byte("hi"))
-	c := newTestFS(t, fs.Config{Source: src, Create: fs.CreateCygwin})
+	c := newTestFS(t, fs.Config{Source: src, Create: fs.CreateAs(translate.CygwinCookie)})
 	for _, tc := range []struct {
 		name        string
 		placeholder func(p string) error

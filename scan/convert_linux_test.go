@@ -92,7 +92,7 @@ func TestConvertRoundTrip(t *testing.T) {
 		}
 		return name
 	}
-	for round, to := range []fs.CreateFormat{fs.CreateNative, fs.CreateCygwin, fs.CreateCygwinShortcut, fs.CreateMFSymlink, fs.CreateInterix, fs.CreateNative} {
+	for round, to := range []fs.CreateFormat{fs.CreateAs(translate.Native), fs.CreateAs(translate.CygwinCookie), fs.CreateAs(translate.CygwinShortcut), fs.CreateAs(translate.MFSymlink), fs.CreateAs(translate.Interix), fs.CreateAs(translate.Native)} {
 		if _, errs := convertAll(t, root, to, false); len(errs) > 0 {
 			t.Fatalf("--to %s: %v", to, errs)
 		}
@@ -132,7 +132,7 @@ func TestConvertRoundTrip(t *testing.T) {
 func TestConvertImpossible(t *testing.T) {
 	root := contentTree(t)
 	before := listTree(t, root)
-	for _, to := range []fs.CreateFormat{fs.CreateNTFS, fs.CreateLX, fs.CreateNFS} {
+	for _, to := range []fs.CreateFormat{fs.CreateAs(translate.NTFSSymlink), fs.CreateAs(translate.LXSymlink), fs.CreateAs(translate.NFSSymlink)} {
 		_, errs := convertAll(t, root, to, false)
 		if len(errs) != 5 {
 			t.Errorf("--to %s: %d errors, want 5: %v", to, len(errs), errs)
@@ -153,7 +153,7 @@ func TestConvertImpossible(t *testing.T) {
 		t.Fatal(err)
 	}
 	before = listTree(t, long)
-	_, errs := convertAll(t, long, fs.CreateMFSymlink, false)
+	_, errs := convertAll(t, long, fs.CreateAs(translate.MFSymlink), false)
 	if len(errs) != 1 || !errors.Is(errs[0], ErrCannotConvert) {
 		t.Errorf("--to mfsymlink: %v, want the long target refused", errs)
 	}
@@ -164,7 +164,7 @@ func TestConvertImpossible(t *testing.T) {
 	// The name a shortcut would take is taken by a plain file.
 	taken := contentTree(t)
 	writeFileT(t, filepath.Join(taken, "music"), "a real file")
-	_, errs = convertAll(t, taken, fs.CreateNative, false)
+	_, errs = convertAll(t, taken, fs.CreateAs(translate.Native), false)
 	if len(errs) != 1 || !errors.Is(errs[0], ErrCannotConvert) || !strings.Contains(errs[0].Error(), "music already exists") {
 		t.Errorf("--to native with music taken: %v", errs)
 	}
@@ -184,7 +184,7 @@ func TestConvertChanged(t *testing.T) {
 	if err := os.Rename(filepath.Join(root, "cookie.new"), filepath.Join(root, "cookie")); err != nil {
 		t.Fatal(err)
 	}
-	c, err := NewConverter(ConvertOptions{To: fs.CreateNative})
+	c, err := NewConverter(ConvertOptions{To: fs.CreateAs(translate.Native)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestConvertFinishes(t *testing.T) {
 	if err := os.Symlink("docs", filepath.Join(root, "music")); err != nil {
 		t.Fatal(err)
 	}
-	moved, errs := convertAll(t, root, fs.CreateNative, false)
+	moved, errs := convertAll(t, root, fs.CreateAs(translate.Native), false)
 	if len(errs) > 0 || moved["music.lnk"] != "music" {
 		t.Fatalf("moved %v, errors %v", moved, errs)
 	}
@@ -236,9 +236,9 @@ func TestConvertDryRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := listTree(t, root)
-	for _, to := range []fs.CreateFormat{fs.CreateNative, fs.CreateCygwinShortcut, fs.CreateMFSymlink, fs.CreateNTFS} {
+	for _, to := range []fs.CreateFormat{fs.CreateAs(translate.Native), fs.CreateAs(translate.CygwinShortcut), fs.CreateAs(translate.MFSymlink), fs.CreateAs(translate.NTFSSymlink)} {
 		moved, _ := convertAll(t, root, to, true)
-		if to == fs.CreateNative && moved["music.lnk"] != "music" {
+		if to == fs.CreateAs(translate.Native) && moved["music.lnk"] != "music" {
 			t.Errorf("--dry-run --to native: music.lnk would become %q", moved["music.lnk"])
 		}
 		c, err := NewConverter(ConvertOptions{To: to, DryRun: true})
@@ -264,7 +264,7 @@ func TestRemoveStale(t *testing.T) {
 	alive := convertTempName(1, 3)      // init is always running
 	writeLinkT(t, root, dead, translate.CygwinCookie, "x")
 	writeLinkT(t, root, alive, translate.CygwinCookie, "x")
-	c, err := NewConverter(ConvertOptions{To: fs.CreateNative})
+	c, err := NewConverter(ConvertOptions{To: fs.CreateAs(translate.Native)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestConvertKeepsOwner(t *testing.T) {
 	if err := os.Lchown(filepath.Join(root, "cookie"), 1234, 5678); err != nil {
 		t.Fatal(err)
 	}
-	if _, errs := convertAll(t, root, fs.CreateNative, false); len(errs) > 0 {
+	if _, errs := convertAll(t, root, fs.CreateAs(translate.Native), false); len(errs) > 0 {
 		t.Fatal(errs)
 	}
 	var st unix.Stat_t

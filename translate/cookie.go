@@ -3,9 +3,7 @@ package translate
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"strings"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
@@ -56,11 +54,11 @@ func DecodeCygwinCookie(b []byte) (Link, error) {
 	var target string
 	if bytes.HasPrefix(b[off:], utf16BOM) {
 		off += len(utf16BOM)
-		n := indexUTF16NUL(b[off:])
+		n := IndexUTF16NUL(b[off:])
 		if n < 0 {
 			return Link{}, formatErr(CygwinCookie, len(b), "UTF-16 target has no NUL terminator")
 		}
-		target = decodeContentUTF16(b[off : off+n])
+		target = DecodeUTF16LE(b[off : off+n])
 	} else {
 		n := bytes.IndexByte(b[off:], 0)
 		if n < 0 {
@@ -85,12 +83,12 @@ func EncodeCygwinCookie(target string) ([]byte, error) {
 		return nil, err
 	}
 	if len(target) > cygwinSymlinkMax {
-		return nil, fmt.Errorf("%s: target is %d bytes, longer than SYMLINK_MAX %d", CygwinCookie, len(target), cygwinSymlinkMax)
+		return nil, encodeErr(CygwinCookie, "target is %d bytes, longer than SYMLINK_MAX %d", len(target), cygwinSymlinkMax)
 	}
 	b := make([]byte, 0, len(CookieMagic)+len(utf16BOM)+2*len(target)+2)
 	b = append(b, CookieMagic...)
 	b = append(b, utf16BOM...)
-	b = appendContentUTF16(b, target)
+	b = appendUTF16LE(b, target)
 	return append(b, 0, 0), nil
 }
 
@@ -100,11 +98,11 @@ func EncodeCygwinCookie(target string) ([]byte, error) {
 func checkContentTarget(f Format, target string) error {
 	switch {
 	case target == "":
-		return fmt.Errorf("%s: %w", f, errEmptyTarget)
+		return &EncodeError{Format: f, Err: errEmptyTarget}
 	case strings.IndexByte(target, 0) >= 0:
-		return fmt.Errorf("%s: %w", f, errNULInTarget)
+		return &EncodeError{Format: f, Err: errNULInTarget}
 	case !utf8.ValidString(target):
-		return fmt.Errorf("%s: target is not valid UTF-8", f)
+		return encodeErr(f, "target is not valid UTF-8")
 	}
 	return nil
 }
@@ -113,49 +111,6 @@ var (
 	errEmptyTarget = errors.New("empty target")
 	errNULInTarget = errors.New("target contains NUL")
 )
-
-// indexUTF16NUL returns the byte offset of the first UTF-16LE NUL in b, at
-// an even offset, or -1.
-func indexUTF16NUL(b []byte) int {
-	for i := 0; i+1 < len(b); i += 2 {
-		if b[i] == 0 && b[i+1] == 0 {
-			return i
-		}
-	}
-	return -1
-}
-
-// decodeContentUTF16 decodes UTF-16LE to UTF-8. An odd trailing byte is
-// ignored; unpaired surrogates become U+FFFD.
-func decodeContentUTF16(b []byte) string {
-	u := make([]uint16, len(b)/2)
-	for i := range u {
-		u[i] = uint16(b[2*i]) | uint16(b[2*i+1])<<8
-	}
-	return string(utf16.Decode(u))
-}
-
-// appendContentUTF16 appends s (valid UTF-8) to b in UTF-16LE, without NUL.
-func appendContentUTF16(b []byte, s string) []byte {
-	for _, r := range s {
-		if r >= 0x10000 {
-			r1, r2 := utf16.EncodeRune(r)
-			b = append(b, byte(r1), byte(r1>>8), byte(r2), byte(r2>>8))
-			continue
-		}
-		b = append(b, byte(r), byte(r>>8))
-	}
-	return b
-}
-
-// utf16Len returns the number of UTF-16 code units of s.
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
-	return n
-}
 
 // decodeCygwin8Bit decodes an 8-bit string that Cygwin wrote in its
 // charset: as-is when it is valid UTF-8 (Cygwin's default), else as

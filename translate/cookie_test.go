@@ -124,7 +124,7 @@ func TestDecodeCygwinCookieLimits(t *testing.T) {
 		want string
 	}{
 		{"legacy 4095 bytes", []byte(CookieMagic + strings.Repeat("a", 4095) + "\x00"), strings.Repeat("a", 4095)},
-		{"utf16 4095 bytes of UTF-8", append(append([]byte(CookieMagic+"\xff\xfe"), appendContentUTF16(nil, euro)...), 0, 0), euro},
+		{"utf16 4095 bytes of UTF-8", append(append([]byte(CookieMagic+"\xff\xfe"), appendUTF16LE(nil, euro)...), 0, 0), euro},
 		{"unpaired surrogate", cookieUTF16('a', 0xD800, 'b', 0), "a\uFFFDb"},
 		{"bytes after the NUL", []byte(CookieMagic + "foo\x00junk"), "foo"},
 	}
@@ -169,7 +169,7 @@ func TestDecodeCygwinCookieFormatError(t *testing.T) {
 		// The NUL at an odd offset is two halves of two units.
 		{"UTF-16 NUL at an odd offset", []byte(CookieMagic + "\xff\xfe\x66\x00\x00\x6f"), 16},
 		{"8-bit 4096 bytes", []byte(CookieMagic + strings.Repeat("a", 4096) + "\x00"), 10},
-		{"UTF-16 4096 bytes of UTF-8", append(cookieUTF16(), append(appendContentUTF16(nil, strings.Repeat("é", 2048)), 0, 0)...), 12},
+		{"UTF-16 4096 bytes of UTF-8", append(cookieUTF16(), append(appendUTF16LE(nil, strings.Repeat("é", 2048)), 0, 0)...), 12},
 		{"NUL past the part Cygwin reads", append(long, 0), CookieMaxSize},
 	}
 	for _, tt := range tests {

@@ -3,7 +3,6 @@ package translate
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
 	"math"
 )
 
@@ -57,10 +56,10 @@ func DecodeInterix(b []byte) (Link, error) {
 	if len(name)%2 != 0 {
 		return Link{}, formatErr(Interix, len(b)-1, "odd UTF-16 length %d", len(name))
 	}
-	if i := indexUTF16NUL(name); i >= 0 {
+	if i := IndexUTF16NUL(name); i >= 0 {
 		return Link{}, formatErr(Interix, len(InterixMagic)+i, "NUL inside target")
 	}
-	return Link{Format: Interix, Target: decodeContentUTF16(name)}, nil
+	return Link{Format: Interix, Target: DecodeUTF16LE(name)}, nil
 }
 
 func decodeInterixDevice(b []byte, kind SpecialKind) (Link, error) {
@@ -92,9 +91,9 @@ func EncodeInterix(target string) ([]byte, error) {
 		return nil, err
 	}
 	if n := utf16Len(target); n > interixMaxUnits {
-		return nil, fmt.Errorf("%s: target is %d UTF-16 units, more than %d", Interix, n, interixMaxUnits)
+		return nil, encodeErr(Interix, "target is %d UTF-16 units, more than %d", n, interixMaxUnits)
 	}
 	b := make([]byte, 0, len(InterixMagic)+2*len(target))
 	b = append(b, InterixMagic...)
-	return appendContentUTF16(b, target), nil
+	return appendUTF16LE(b, target), nil
 }

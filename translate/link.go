@@ -28,25 +28,8 @@ const (
 // GitSymlink is a symlink that git checked out with core.symlinks=false:
 // a regular file holding the link text, known to be a link only through
 // the repository's index. Only scan and convert, which read the index,
-// report it; it is not in Formats, so the mount's --read list does not
-// offer a format the mount never presents.
+// report it.
 const GitSymlink Format = "git-symlink"
-
-// Formats lists every format name in a stable order.
-var Formats = []Format{
-	NTFSSymlink, Junction, VolumeMount, LXSymlink, NFSSymlink, CygwinCookie,
-	CygwinShortcut, ShellLink, MFSymlink, Interix, Native, None,
-}
-
-// ParseFormat returns the Format called name.
-func ParseFormat(name string) (Format, error) {
-	for _, f := range Formats {
-		if string(f) == name {
-			return f, nil
-		}
-	}
-	return "", fmt.Errorf("unknown link format %q", name)
-}
 
 // Link is one decoded link, with the target as stored on disk.
 type Link struct {

@@ -48,14 +48,14 @@ func decodeLX(b []byte) (Link, error) {
 func encodeLX(l Link) ([]byte, error) {
 	switch {
 	case l.PrintName != "" || l.Relative:
-		return nil, unencodable(LXSymlink, "an LX symlink stores neither PrintName nor a relative flag")
+		return nil, encodeErr(LXSymlink, "an LX symlink stores neither PrintName nor a relative flag")
 	case l.Target == "":
-		return nil, unencodable(LXSymlink, "empty target")
+		return nil, encodeErr(LXSymlink, "empty target")
 	case len(l.Target) > maxLXTarget:
-		return nil, unencodable(LXSymlink, "target of %d bytes exceeds %d", len(l.Target), maxLXTarget)
+		return nil, encodeErr(LXSymlink, "target of %d bytes exceeds %d", len(l.Target), maxLXTarget)
 	}
 	if i := strings.IndexByte(l.Target, 0); i >= 0 {
-		return nil, unencodable(LXSymlink, "target contains NUL at byte %d", i)
+		return nil, encodeErr(LXSymlink, "target contains NUL at byte %d", i)
 	}
 	b := newReparse(TagLXSymlink, offLXTarget+len(l.Target))
 	binary.LittleEndian.PutUint32(b[offLXVersion:], lxVersionInline)

@@ -93,11 +93,11 @@ func isHexDigit(c byte) bool {
 func EncodeMFSymlink(target string) ([]byte, error) {
 	switch {
 	case target == "":
-		return nil, fmt.Errorf("%s: %w", MFSymlink, errEmptyTarget)
+		return nil, &EncodeError{Format: MFSymlink, Err: errEmptyTarget}
 	case strings.IndexByte(target, 0) >= 0:
-		return nil, fmt.Errorf("%s: %w", MFSymlink, errNULInTarget)
+		return nil, &EncodeError{Format: MFSymlink, Err: errNULInTarget}
 	case len(target) > mfsymlinkLinkMaxLen:
-		return nil, fmt.Errorf("%s: target is %d bytes, more than %d", MFSymlink, len(target), mfsymlinkLinkMaxLen)
+		return nil, encodeErr(MFSymlink, "target is %d bytes, more than %d", len(target), mfsymlinkLinkMaxLen)
 	}
 	b := make([]byte, 0, MFSymlinkSize)
 	b = fmt.Appendf(b, "%s%04d\n%x\n%s", MFSymlinkMagic, len(target), md5.Sum([]byte(target)), target)

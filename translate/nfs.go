@@ -37,11 +37,10 @@ func decodeNFS(b []byte) (Link, error) {
 		if len(data)%2 != 0 {
 			return Link{}, formatErr(NFSSymlink, 4, "UTF-16 target of odd length %d", len(data))
 		}
-		target, nul := decodeUTF16LE(data)
-		if nul >= 0 {
+		if nul := IndexUTF16NUL(data); nul >= 0 {
 			return Link{}, formatErr(NFSSymlink, offNFSData+nul, "target contains U+0000")
 		}
-		return Link{Format: NFSSymlink, Target: target}, nil
+		return Link{Format: NFSSymlink, Target: DecodeUTF16LE(data)}, nil
 	case nfsSpecfileCHR, nfsSpecfileBLK:
 		if len(data) != nfsDeviceDataSize {
 			return Link{}, formatErr(NFSSymlink, offNFSData, "device data of %d bytes, want %d", len(data), nfsDeviceDataSize)
@@ -70,9 +69,9 @@ func decodeNFS(b []byte) (Link, error) {
 func encodeNFS(l Link) ([]byte, error) {
 	switch {
 	case l.PrintName != "" || l.Relative:
-		return nil, unencodable(NFSSymlink, "an NFS symlink stores neither PrintName nor a relative flag")
+		return nil, encodeErr(NFSSymlink, "an NFS symlink stores neither PrintName nor a relative flag")
 	case l.Target == "":
-		return nil, unencodable(NFSSymlink, "empty target")
+		return nil, encodeErr(NFSSymlink, "empty target")
 	}
 	target, err := encodeUTF16Name(NFSSymlink, "target", l.Target)
 	if err != nil {
@@ -80,7 +79,7 @@ func encodeNFS(l Link) ([]byte, error) {
 	}
 	size := offNFSData + 2*len(target)
 	if size > MaxReparseSize {
-		return nil, unencodable(NFSSymlink, "target needs %d bytes, more than %d", size, MaxReparseSize)
+		return nil, encodeErr(NFSSymlink, "target needs %d bytes, more than %d", size, MaxReparseSize)
 	}
 	b := newReparse(TagNFS, size)
 	binary.LittleEndian.PutUint64(b[offNFSInodeType:], nfsSpecfileLNK)

@@ -101,11 +101,10 @@ func decodeName(path []byte, f Format, pathBuffer, field, off, n int, name strin
 	if n%2 != 0 {
 		return "", formatErr(f, field+2, "%s length %d is odd", name, n)
 	}
-	s, nul := decodeUTF16LE(path[off : off+n])
-	if nul >= 0 {
+	if nul := IndexUTF16NUL(path[off : off+n]); nul >= 0 {
 		return "", formatErr(f, pathBuffer+off+nul, "%s contains U+0000", name)
 	}
-	return s, nil
+	return DecodeUTF16LE(path[off : off+n]), nil
 }
 
 // encodeSymlink lays out SubstituteName at offset 0 and PrintName right
@@ -130,12 +129,12 @@ func encodeSymlink(l Link) ([]byte, error) {
 // SubstituteName at 0 and a UTF-16 NUL, PrintName after it and a NUL.
 func encodeMountPoint(l Link) ([]byte, error) {
 	if l.Relative {
-		return nil, unencodable(l.Format, "a mount point has no SYMLINK_FLAG_RELATIVE")
+		return nil, encodeErr(l.Format, "a mount point has no SYMLINK_FLAG_RELATIVE")
 	}
 	// The decoder derives the format from the target, so a mismatch would
 	// not come back as it went in.
 	if vol := hasPrefixFold(l.Target, ntVolumePrefix); vol != (l.Format == VolumeMount) {
-		return nil, unencodable(l.Format, "target %q: a mount point is a volume mount exactly when its target starts with %s", l.Target, ntVolumePrefix)
+		return nil, encodeErr(l.Format, "target %q: a mount point is a volume mount exactly when its target starts with %s", l.Target, ntVolumePrefix)
 	}
 	return encodeNames(l, TagMountPoint, mountPointPathBuffer, true)
 }
@@ -146,7 +145,7 @@ func encodeMountPoint(l Link) ([]byte, error) {
 // lengths delimit the names.
 func encodeNames(l Link, tag uint32, pathBuffer int, withNULs bool) ([]byte, error) {
 	if l.Target == "" {
-		return nil, unencodable(l.Format, "empty target")
+		return nil, encodeErr(l.Format, "empty target")
 	}
 	subst, err := encodeUTF16Name(l.Format, "target", l.Target)
 	if err != nil {
@@ -159,7 +158,7 @@ func encodeNames(l Link, tag uint32, pathBuffer int, withNULs bool) ([]byte, err
 	substLen, printLen := 2*len(subst), 2*len(printName)
 	size := pathBuffer + substLen + printLen
 	if size > MaxReparseSize {
-		return nil, unencodable(l.Format, "target and PrintName need %d bytes, more than %d", size, MaxReparseSize)
+		return nil, encodeErr(l.Format, "target and PrintName need %d bytes, more than %d", size, MaxReparseSize)
 	}
 	nul := 0
 	if withNULs && size+4 <= MaxReparseSize {
@@ -195,7 +194,7 @@ func NTFSSymlinkFor(p string) (Link, error) {
 	case dosRelative, dosRooted:
 		return Link{Format: NTFSSymlink, Target: p, PrintName: p, Relative: true}, nil
 	case dosDriveRelative:
-		return Link{}, fmt.Errorf("%s: %q is relative to the current directory of its drive", NTFSSymlink, p)
+		return Link{}, encodeErr(NTFSSymlink, "%q is relative to the current directory of its drive", p)
 	default:
 		nt, err := ntPath(p, t)
 		if err != nil {
@@ -218,7 +217,7 @@ func JunctionFor(p string) (Link, error) {
 	}
 	t := dosPathTypeOf(p)
 	if t != dosDriveAbsolute && t != dosUNC && t != dosLocalDevice {
-		return Link{}, fmt.Errorf("%s: %q is not an absolute path", Junction, p)
+		return Link{}, encodeErr(Junction, "%q is not an absolute path", p)
 	}
 	nt, err := ntPath(p, t)
 	if err != nil {

@@ -69,23 +69,21 @@ func (m *Mapper) WindowsTarget(l Link, depth int) (string, error) {
 // storedPOSIX reports whether l's format stores its target as a POSIX path,
 // and returns that path.
 func storedPOSIX(l Link) (posix string, isPOSIX bool, err error) {
-	switch l.Format {
-	case NTFSSymlink, Junction:
-		// Linux cifs and Cygwin take a target starting with / as a POSIX
-		// path, turning any \ into / (FORMATS.md §2.3). Windows cannot
-		// resolve such a target at all.
+	r, ok := Lookup(l.Format)
+	if !ok {
+		return "", false, fmt.Errorf("%q is not a link format", l.Format)
+	}
+	switch r.Target {
+	case TargetWindowsOrPOSIX:
+		// Windows cannot resolve a target starting with / at all.
 		if strings.HasPrefix(l.Target, "/") {
 			return strings.Join(mapNames(splitWindows(l.Target), unescapeWin32Name), "/"), true, nil
 		}
 		return "", false, nil
-	case VolumeMount, ShellLink:
-		return "", false, nil
-	case LXSymlink, NFSSymlink, CygwinCookie, CygwinShortcut, MFSymlink, Interix, Native, GitSymlink:
-		// Cygwin's posixify reads a DOS path stored in these formats as
-		// Windows (FORMATS.md §12.2).
+	case TargetPOSIX:
 		return l.Target, !isDOSPath(l.Target), nil
 	}
-	return "", false, fmt.Errorf("%q is not a link format", l.Format)
+	return "", false, nil
 }
 
 // isDOSPath reports whether a target stored in a POSIX format is a DOS path

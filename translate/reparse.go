@@ -2,9 +2,6 @@ package translate
 
 import (
 	"encoding/binary"
-	"fmt"
-	"unicode/utf16"
-	"unicode/utf8"
 )
 
 // MaxReparseSize is MAXIMUM_REPARSE_DATA_BUFFER_SIZE, the largest reparse
@@ -58,15 +55,8 @@ func ReparseTag(b []byte) (uint32, error) {
 
 // tagFormat is the Format reported in header errors of a tag.
 func tagFormat(tag uint32) Format {
-	switch tag {
-	case TagSymlink:
-		return NTFSSymlink
-	case TagMountPoint:
-		return Junction
-	case TagLXSymlink:
-		return LXSymlink
-	case TagNFS:
-		return NFSSymlink
+	if f, ok := FormatOfTag(tag); ok {
+		return f
 	}
 	return reparsePoint
 }
@@ -82,36 +72,22 @@ func DecodeReparse(b []byte) (Link, error) {
 	if err != nil {
 		return Link{}, err
 	}
-	switch tag {
-	case TagSymlink:
-		return decodeSymlink(b)
-	case TagMountPoint:
-		return decodeMountPoint(b)
-	case TagLXSymlink:
-		return decodeLX(b)
-	case TagNFS:
-		return decodeNFS(b)
+	if f, ok := FormatOfTag(tag); ok {
+		return Info(f).Decode(b)
 	}
 	return Link{}, &UnsupportedTagError{Tag: tag}
 }
 
-// EncodeReparse builds the reparse buffer for l.Format in {NTFSSymlink,
-// Junction, VolumeMount, LXSymlink, NFSSymlink}. It fails, rather than drop
+// EncodeReparse builds the reparse buffer for l in a StorageReparse
+// format. It fails, rather than drop
 // anything, when a field cannot be stored: an empty Target, a NUL, text that
 // is not UTF-8 where the format stores UTF-16, a field the format lacks, or a
 // buffer over MaxReparseSize.
 func EncodeReparse(l Link) ([]byte, error) {
-	switch l.Format {
-	case NTFSSymlink:
-		return encodeSymlink(l)
-	case Junction, VolumeMount:
-		return encodeMountPoint(l)
-	case LXSymlink:
-		return encodeLX(l)
-	case NFSSymlink:
-		return encodeNFS(l)
+	if r, ok := Lookup(l.Format); ok && r.encodeReparse != nil {
+		return r.encodeReparse(l)
 	}
-	return nil, fmt.Errorf("%s: not a reparse-point format", l.Format)
+	return nil, encodeErr(l.Format, "not a reparse-point format")
 }
 
 // newReparse returns a buffer of size bytes whose header carries tag and the
@@ -121,45 +97,4 @@ func newReparse(tag uint32, size int) []byte {
 	binary.LittleEndian.PutUint32(b, tag)
 	binary.LittleEndian.PutUint16(b[4:], uint16(size-reparseHeaderSize))
 	return b
-}
-
-// unencodable reports a Link that an encoder cannot store.
-func unencodable(f Format, format string, args ...any) error {
-	return fmt.Errorf("%s: "+format, append([]any{f}, args...)...)
-}
-
-// decodeUTF16LE decodes UTF-16LE bytes; unpaired surrogates become U+FFFD,
-// as Windows tools show them. nul is the byte index of the first U+0000,
-// or -1. len(p) must be even.
-func decodeUTF16LE(p []byte) (s string, nul int) {
-	u := make([]uint16, len(p)/2)
-	nul = -1
-	for i := range u {
-		u[i] = binary.LittleEndian.Uint16(p[2*i:])
-		if u[i] == 0 && nul < 0 {
-			nul = 2 * i
-		}
-	}
-	return string(utf16.Decode(u)), nul
-}
-
-// encodeUTF16Name converts a name for a UTF-16 field. It refuses text that
-// would not decode back to itself: invalid UTF-8 and U+0000.
-func encodeUTF16Name(f Format, field, s string) ([]uint16, error) {
-	if !utf8.ValidString(s) {
-		return nil, unencodable(f, "%s %q is not valid UTF-8", field, s)
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0 {
-			return nil, unencodable(f, "%s contains NUL at byte %d", field, i)
-		}
-	}
-	return utf16.Encode([]rune(s)), nil
-}
-
-// putUTF16LE writes u as UTF-16LE at the start of b.
-func putUTF16LE(b []byte, u []uint16) {
-	for i, c := range u {
-		binary.LittleEndian.PutUint16(b[2*i:], c)
-	}
 }

@@ -276,11 +276,11 @@ func (s lnkStruct) str(off int, wide bool) (string, error) {
 	}
 	rest := s.b[at:]
 	if wide {
-		n := indexUTF16NUL(rest)
+		n := IndexUTF16NUL(rest)
 		if n < 0 {
 			return "", formatErr(ShellLink, s.base+int(at), "UTF-16 string has no NUL")
 		}
-		return decodeContentUTF16(rest[:n]), nil
+		return DecodeUTF16LE(rest[:n]), nil
 	}
 	n := bytes.IndexByte(rest, 0)
 	if n < 0 {
@@ -317,11 +317,11 @@ func (r *lnkReader) environmentTarget(cp *charmap.Charmap, env map[string]string
 		wide := block[8+lnkEnvironmentTargetAnsiSize:]
 		// Each string ends at its NUL or at the end of its fixed field.
 		var target string
-		if n := indexUTF16NUL(wide); n != 0 {
+		if n := IndexUTF16NUL(wide); n != 0 {
 			if n < 0 {
 				n = len(wide)
 			}
-			target = decodeContentUTF16(wide[:n])
+			target = DecodeUTF16LE(wide[:n])
 		} else {
 			if n := bytes.IndexByte(ansi, 0); n >= 0 {
 				ansi = ansi[:n]
@@ -447,7 +447,7 @@ func (r *lnkReader) countedString(unicode bool, cp *charmap.Charmap) (string, er
 		return "", err
 	}
 	if unicode {
-		return decodeContentUTF16(s), nil
+		return DecodeUTF16LE(s), nil
 	}
 	return decodeCodePage(s, cp), nil
 }

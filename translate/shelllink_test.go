@@ -194,7 +194,7 @@ func linkInfo(headerSize, flags uint32, data map[int][]byte) []byte {
 var volumeID = []byte{0x11, 0, 0, 0, 3, 0, 0, 0, 0x78, 0x56, 0x34, 0x12, 0x10, 0, 0, 0, 0}
 
 func ansiz(s string) []byte { return append([]byte(s), 0) }
-func widez(s string) []byte { return append(appendContentUTF16(nil, s), 0, 0) }
+func widez(s string) []byte { return append(appendUTF16LE(nil, s), 0, 0) }
 
 // netLink builds a CommonNetworkRelativeLink naming netName, with
 // NetNameOffsetUnicode when wide.
@@ -219,7 +219,7 @@ func netLink(netName string, wide bool) []byte {
 // lnkString is a StringData string.
 func lnkString(s string, unicode bool) []byte {
 	if unicode {
-		return append(binary.LittleEndian.AppendUint16(nil, uint16(utf16Len(s))), appendContentUTF16(nil, s)...)
+		return append(binary.LittleEndian.AppendUint16(nil, uint16(utf16Len(s))), appendUTF16LE(nil, s)...)
 	}
 	return append(binary.LittleEndian.AppendUint16(nil, uint16(len(s))), s...)
 }
@@ -230,7 +230,7 @@ func envBlock(ansi, wide string) []byte {
 	binary.LittleEndian.PutUint32(b, lnkEnvironmentVariableSize)
 	binary.LittleEndian.PutUint32(b[4:], lnkEnvironmentVariableSig)
 	copy(b[8:8+260], ansi)
-	copy(b[8+260:], appendContentUTF16(nil, wide))
+	copy(b[8+260:], appendUTF16LE(nil, wide))
 	return b
 }
 

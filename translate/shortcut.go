@@ -3,7 +3,6 @@ package translate
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
 	"math"
 	"strings"
 	"unicode/utf8"
@@ -93,7 +92,7 @@ func DecodeCygwinShortcut(b []byte) (Link, error) {
 		targetOff = r.off
 		if bytes.HasPrefix(b[r.off:], utf16BOM) {
 			r.off += len(utf16BOM)
-			end := indexUTF16NUL(b[r.off:])
+			end := IndexUTF16NUL(b[r.off:])
 			if end < 0 {
 				return Link{}, formatErr(CygwinShortcut, len(b), "UTF-16 trailer has no NUL terminator")
 			}
@@ -104,7 +103,7 @@ func DecodeCygwinShortcut(b []byte) (Link, error) {
 	}
 	var t string
 	if wide {
-		t = decodeContentUTF16(target)
+		t = DecodeUTF16LE(target)
 	} else {
 		if i := bytes.IndexByte(target, 0); i >= 0 {
 			return Link{}, formatErr(CygwinShortcut, targetOff+i, "NUL inside target")
@@ -145,19 +144,19 @@ func EncodeCygwinShortcut(target, win32Path string) ([]byte, error) {
 	}
 	switch {
 	case len(target) > cygwinSymlinkMax:
-		return nil, fmt.Errorf("%s: target is %d bytes, longer than SYMLINK_MAX %d", CygwinShortcut, len(target), cygwinSymlinkMax)
+		return nil, encodeErr(CygwinShortcut, "target is %d bytes, longer than SYMLINK_MAX %d", len(target), cygwinSymlinkMax)
 	case strings.HasPrefix(target, cygwinDevicePrefix):
-		return nil, fmt.Errorf("%s: target %q would read as a Cygwin device file", CygwinShortcut, target)
+		return nil, encodeErr(CygwinShortcut, "target %q would read as a Cygwin device file", target)
 	case !utf8.ValidString(win32Path):
-		return nil, fmt.Errorf("%s: Win32 path is not valid UTF-8", CygwinShortcut)
+		return nil, encodeErr(CygwinShortcut, "Win32 path is not valid UTF-8")
 	case len(win32Path) > math.MaxUint16:
-		return nil, fmt.Errorf("%s: Win32 path is %d bytes, more than %d", CygwinShortcut, len(win32Path), math.MaxUint16)
+		return nil, encodeErr(CygwinShortcut, "Win32 path is %d bytes, more than %d", len(win32Path), math.MaxUint16)
 	}
 	desc := target
 	if len(desc) > cygwinShortcutDescMax {
 		desc = cygwinPathTooLong
 	}
-	wide := appendContentUTF16(nil, target)
+	wide := appendUTF16LE(nil, target)
 	wide = append(wide, 0, 0)
 
 	b := make([]byte, lnkHeaderSize, lnkHeaderSize+2+len(desc)+2+len(win32Path)+2+len(utf16BOM)+len(wide))

@@ -70,7 +70,7 @@ func counted(s string) []byte {
 
 // wideTrailer returns Cygwin's trailer for s: u16 L, FF FE, UTF-16 and NUL.
 func wideTrailer(s string) []byte {
-	w := append(appendContentUTF16(nil, s), 0, 0)
+	w := append(appendUTF16LE(nil, s), 0, 0)
 	return append(append(binary.LittleEndian.AppendUint16(nil, uint16(len(w))), 0xFF, 0xFE), w...)
 }
 

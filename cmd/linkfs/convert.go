@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -52,8 +51,8 @@ const convertSynopsis = "convert --to FORMAT [--dry-run] [--json] [--from LIST] 
 func runConvertArgs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var opts convertOptions
 	flags := newFlagSet("convert", convertSynopsis, stderr)
-	flags.StringVar(&opts.to, "to", "", "format to rewrite links into: ntfs, lx, cygwin, cygwin-shortcut, mfsymlink, interix, nfs or native")
-	flags.StringVar(&opts.from, "from", defaultConvertFrom(), "comma-separated formats of the links to convert")
+	flags.StringVar(&opts.to, "to", "", "format to rewrite links into: "+translate.FlagNames(fs.CreatableFormats()))
+	flags.StringVar(&opts.from, "from", defaultConvertFrom(), "comma-separated formats of the links to convert, among "+translate.FlagNames(translate.Formats))
 	flags.BoolVar(&opts.dryRun, "dry-run", false, "print what would change and change nothing")
 	flags.BoolVar(&opts.json, "json", false, "print one JSON object per link, then a summary object")
 	opts.mapping.register(flags)
@@ -72,45 +71,24 @@ func runConvertArgs(ctx context.Context, args []string, stdout, stderr io.Writer
 // mount presents as links (Explorer shortcuts stay the files they are),
 // and the symlinks of git checkouts.
 func defaultConvertFrom() string {
-	var names []string
-	read := fs.DefaultRead()
-	for _, f := range translate.Formats {
-		if read[f] {
-			names = append(names, string(f))
-		}
-	}
-	return strings.Join(append(names, string(translate.GitSymlink)), ",")
-}
-
-func parseFormatList(list string) (map[translate.Format]bool, error) {
-	set := map[translate.Format]bool{}
-	for _, name := range strings.Split(list, ",") {
-		name = strings.TrimSpace(name)
-		if name == string(translate.GitSymlink) {
-			set[translate.GitSymlink] = true
-			continue
-		}
-		f, err := translate.ParseFormat(name)
-		if err != nil {
-			return nil, err
-		}
-		set[f] = true
-	}
-	return set, nil
+	return formatList(translate.FormatsWhere(func(r translate.FormatInfo) bool {
+		return r.DefaultRead || r.Format == translate.GitSymlink
+	}))
 }
 
 func runConvert(ctx context.Context, opts convertOptions, paths []string, stdout, stderr io.Writer) error {
 	if opts.to == "" {
 		return usagef("--to is required")
 	}
-	to, err := fs.ParseCreateFormat(opts.to)
-	if err == nil && to == fs.CreateAuto {
-		err = errors.New("auto picks a format per link; name one")
+	if opts.to == string(fs.CreateAuto) {
+		return usagef("--to: auto picks a format per link; name one of %s", translate.FlagNames(fs.CreatableFormats()))
 	}
+	toFormat, err := translate.ParseFormatAmong(opts.to, translate.FormatInfo.Creatable)
 	if err != nil {
 		return usagef("--to: %v", err)
 	}
-	from, err := parseFormatList(opts.from)
+	to := fs.CreateAs(toFormat)
+	from, err := parseFormatList(opts.from, func(translate.FormatInfo) bool { return true })
 	if err != nil {
 		return usagef("--from: %v", err)
 	}

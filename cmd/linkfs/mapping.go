@@ -38,20 +38,42 @@ func (m *mappingFlags) mapper() (*translate.Mapper, error) {
 	return mp, nil
 }
 
-// parseReadList parses a --read value: comma-separated format names.
+// parseReadList parses a --read value: comma-separated names of formats
+// the mount can present.
 func parseReadList(list string) (map[translate.Format]bool, error) {
-	read := map[translate.Format]bool{}
+	read, err := parseFormatList(list, isPresented)
+	if err != nil {
+		return nil, usagef("--read: %v", err)
+	}
+	return read, nil
+}
+
+func isPresented(r translate.FormatInfo) bool { return r.Presented }
+
+// parseFormatList parses comma-separated format names, short or long,
+// among the formats keep accepts.
+func parseFormatList(list string, keep func(translate.FormatInfo) bool) (map[translate.Format]bool, error) {
+	set := map[translate.Format]bool{}
 	for _, name := range strings.Split(list, ",") {
 		if name = strings.TrimSpace(name); name == "" {
 			continue
 		}
-		f, err := translate.ParseFormat(name)
-		if err != nil || f == translate.None {
-			return nil, usagef("--read: unknown format %q", name)
+		f, err := translate.ParseFormatAmong(name, keep)
+		if err != nil {
+			return nil, err
 		}
-		read[f] = true
+		set[f] = true
 	}
-	return read, nil
+	return set, nil
+}
+
+// formatList joins the formats' long names, as flag defaults show them.
+func formatList(fs []translate.Format) string {
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ",")
 }
 
 // applyMountOpt sets the path-mapping option key (a -o option of the mount

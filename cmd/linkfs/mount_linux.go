@@ -51,8 +51,8 @@ const mountSynopsis = "mount [flags] SOURCE MOUNTPOINT"
 
 func (o *mountOptions) register(flags *flag.FlagSet) {
 	o.mapping.register(flags)
-	flags.StringVar(&o.create, "create", "auto", "format of links created through the mount: ntfs, lx, cygwin, cygwin-shortcut, mfsymlink, interix, nfs, native or auto (NTFS source: ntfs where the target has a Windows form, lx otherwise; elsewhere native)")
-	flags.StringVar(&o.read, "read", defaultReadList(), "comma-separated formats presented as symlinks; the others show as the files they are stored as")
+	flags.StringVar(&o.create, "create", "auto", "format of links created through the mount: "+translate.FlagNames(fs.CreatableFormats())+", or auto (NTFS source: ntfs where the target has a Windows form, lx otherwise; elsewhere native)")
+	flags.StringVar(&o.read, "read", defaultReadList(), "comma-separated formats presented as symlinks, among "+translate.FlagNames(translate.FormatsWhere(isPresented))+"; the others show as the files they are stored as")
 	flags.BoolVar(&o.readOnly, "ro", false, "mount read-only")
 	flags.BoolVar(&o.allowOther, "allow-other", false, "let other users use the mount (the kernel checks permissions)")
 	flags.BoolVar(&o.debug, "debug", false, "log every FUSE operation")
@@ -66,13 +66,7 @@ func (o *mountOptions) register(flags *flag.FlagSet) {
 }
 
 func defaultReadList() string {
-	var names []string
-	for _, f := range translate.Formats {
-		if fs.DefaultRead()[f] {
-			names = append(names, string(f))
-		}
-	}
-	return strings.Join(names, ",")
+	return formatList(translate.FormatsWhere(func(r translate.FormatInfo) bool { return r.DefaultRead }))
 }
 
 func runMountArgs(ctx context.Context, args []string, stdout, stderr io.Writer) error {

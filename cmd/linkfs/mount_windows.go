@@ -42,8 +42,8 @@ const mountSynopsis = `mount [flags] SOURCE X:|*|DIR`
 
 func (o *mountOptions) register(flags *flag.FlagSet) {
 	o.mapping.register(flags)
-	flags.StringVar(&o.create, "create", "auto", "format of links Windows programs create (mklink): ntfs, lx, cygwin, cygwin-shortcut, mfsymlink, interix, nfs or auto (ntfs where this process may create symlinks, with Developer Mode or elevated; lx otherwise; cygwin on volumes without reparse points)")
-	flags.StringVar(&o.read, "read", readList(), "comma-separated formats presented as symlinks; the others show as the files they are stored as")
+	flags.StringVar(&o.create, "create", "auto", "format of links Windows programs create (mklink): "+translate.FlagNames(windowsCreatable())+", or auto (ntfs where this process may create symlinks, with Developer Mode or elevated; lx otherwise; cygwin on volumes without reparse points)")
+	flags.StringVar(&o.read, "read", readList(), "comma-separated formats presented as symlinks, among "+translate.FlagNames(translate.FormatsWhere(isPresented))+"; the others show as the files they are stored as")
 	flags.BoolVar(&o.readOnly, "ro", false, "mount read-only")
 	flags.BoolVar(&o.noGateway, "no-gateway", false, `turn off the `+translate.GatewayDir+` gateway: links that leave SOURCE (other drives, shares, WSL) then fail with "path not found" when followed`)
 	flags.BoolVar(&o.debug, "debug", false, "log every file system operation")
@@ -52,14 +52,20 @@ func (o *mountOptions) register(flags *flag.FlagSet) {
 	flags.Var(&o.mountOpts, "o", "options, comma-separated: ro, create=FMT, read=FMT+FMT, style=, automount_root=, drive=X:=DIR, distro=, cache_timeout=, debug, and for WinFsp FileInfoTimeout=, DirInfoTimeout=, VolumeInfoTimeout=, KeepFileCache, uid=, gid=, umask=, volname=")
 }
 
+// readList is the default --read list: Windows has no native symlinks
+// to present.
 func readList() string {
-	var names []string
-	for _, f := range translate.Formats {
-		if fs.DefaultRead()[f] && f != translate.Native {
-			names = append(names, string(f))
-		}
-	}
-	return strings.Join(names, ",")
+	return formatList(translate.FormatsWhere(func(r translate.FormatInfo) bool {
+		return r.DefaultRead && r.Storage != translate.StorageSymlink
+	}))
+}
+
+// windowsCreatable lists the formats a Windows mount can create links in:
+// all but the POSIX symlink, which Windows has not.
+func windowsCreatable() []translate.Format {
+	return translate.FormatsWhere(func(r translate.FormatInfo) bool {
+		return r.Creatable() && r.Storage != translate.StorageSymlink
+	})
 }
 
 // winfspOpts are the -o options passed on to WinFsp's FUSE layer.
