@@ -9,7 +9,7 @@ import (
 )
 
 // The parts of the Tree that depend on no system: its configuration, the
-// names of shortcuts, how links are presented (tree_methods.go holds the
+// names of shortcuts, how links are presented (policy.go holds the
 // methods both systems' trees share).
 
 // Config describes one overlay of a source tree.
