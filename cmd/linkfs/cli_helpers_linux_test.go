@@ -43,6 +43,9 @@ func writeLink(t *testing.T, path string, f translate.Format, target string) []b
 	var err error
 	switch f {
 	case translate.Native:
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.Symlink(target, path); err != nil {
 			t.Fatal(err)
 		}
