@@ -205,7 +205,7 @@ func writeContentHostile(t *testing.T, h *hostileTree, system, readOnly []uint32
 	copy(xsym[5:], "01x5")
 	add("xsym-bad-length", xsym, nil, hostileEntry{kind: shownPlain, malformed: true})
 	add("xsym-sized-but-not", bytes.Repeat([]byte("X"), 1067), nil, hostileEntry{kind: shownPlain})
-	add("truncated-shortcut.lnk", sharedShortcut(t, "microsoft_example.lnk")[:120], readOnly, hostileEntry{kind: shownPlain, malformed: true})
+	add("truncated-shortcut.lnk", realShortcut(t, "microsoft_example.lnk")[:120], readOnly, hostileEntry{kind: shownPlain, malformed: true})
 	// A 1 GiB sparse file named like a shortcut: never read.
 	writeFile(t, h.path("huge.lnk"), nil, readOnly...)
 	if err := os.Truncate(h.path("huge.lnk"), 1<<30); err != nil {

@@ -4,7 +4,6 @@ package integration
 
 import (
 	"crypto/md5"
-	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -265,25 +264,20 @@ func TestInspectExitCodes(t *testing.T) {
 	}
 }
 
-// TestInspectSharedShortcuts runs inspect over the 34 real-world shortcuts
-// of ../shared/testdata/lnk (stored there base64-encoded): none may fail or
-// hang, and the ones that name a local target show it in the POSIX style.
-func TestInspectSharedShortcuts(t *testing.T) {
-	src := filepath.Join("..", "..", "shared", "testdata", "lnk")
-	files, err := filepath.Glob(filepath.Join(src, "*.lnk"))
+// TestInspectRealShortcuts runs inspect over the 34 real-world shortcuts
+// of lnkCorpus: none may fail or hang, and the ones that name a local
+// target show it in the POSIX style.
+func TestInspectRealShortcuts(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(lnkCorpus, "*.lnk"))
 	if err != nil || len(files) == 0 {
-		testenv.SkipUnless(t, false, "../shared/testdata/lnk is not beside the checkout")
+		t.Fatalf("no .lnk files in %s: %v", lnkCorpus, err)
 	}
 	d := t.TempDir()
 	var paths []string
 	for _, f := range files {
-		text, err := os.ReadFile(f)
+		raw, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
-		}
-		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(text)))
-		if err != nil {
-			t.Fatalf("%s: not base64: %v", f, err)
 		}
 		path := filepath.Join(d, filepath.Base(f))
 		writeFile(t, path, raw)

@@ -4,7 +4,6 @@ package integration
 
 import (
 	"bytes"
-	"encoding/base64"
 	"errors"
 	"os"
 	"path/filepath"
@@ -133,18 +132,17 @@ func writeContentLinks(t *testing.T, dir string, attrs bool) {
 	writeFile(t, p("intx"), interixContent("docs/readme.txt"), system...)
 	writeFile(t, p("plain.txt"), []byte("plain text\n"))
 	// An Explorer shortcut: a regular file unless --read asks for it.
-	writeFile(t, p("explorer.lnk"), sharedShortcut(t, "microsoft_example.lnk"))
+	writeFile(t, p("explorer.lnk"), realShortcut(t, "microsoft_example.lnk"))
 }
 
-// sharedShortcut returns the decoded bytes of a shortcut from
-// ../shared/testdata/lnk (stored there base64-encoded).
-func sharedShortcut(t *testing.T, name string) []byte {
+// lnkCorpus is the directory of real-world shortcuts, stored as their
+// real bytes (see its README).
+var lnkCorpus = filepath.Join("..", "translate", "testdata", "lnk")
+
+// realShortcut returns the bytes of a shortcut from lnkCorpus.
+func realShortcut(t *testing.T, name string) []byte {
 	t.Helper()
-	text, err := os.ReadFile(filepath.Join("..", "..", "shared", "testdata", "lnk", name))
-	if err != nil {
-		testenv.SkipUnless(t, false, "../shared/testdata/lnk is not beside the checkout")
-	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(text)))
+	raw, err := os.ReadFile(filepath.Join(lnkCorpus, name))
 	if err != nil {
 		t.Fatal(err)
 	}

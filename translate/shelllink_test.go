@@ -12,27 +12,22 @@ import (
 	"golang.org/x/text/encoding/charmap"
 )
 
-// sharedLnkDir holds real-world .lnk files (see its README). They are
-// stored base64-encoded, as in LnkParse3's test samples they come from.
-var sharedLnkDir = filepath.Join("..", "..", "shared", "testdata", "lnk")
+// lnkDir holds real-world .lnk files, stored as their real bytes (see its
+// README).
+var lnkDir = filepath.Join("testdata", "lnk")
 
-// readSharedLnks returns the decoded content of every shared .lnk file by
-// name.
-func readSharedLnks(t testing.TB) map[string][]byte {
+// readLnkFiles returns the content of every .lnk file of lnkDir by name.
+func readLnkFiles(t testing.TB) map[string][]byte {
 	t.Helper()
-	names, err := filepath.Glob(filepath.Join(sharedLnkDir, "*.lnk"))
+	names, err := filepath.Glob(filepath.Join(lnkDir, "*.lnk"))
 	if err != nil || len(names) == 0 {
-		t.Fatalf("no .lnk files in %s: %v", sharedLnkDir, err)
+		t.Fatalf("no .lnk files in %s: %v", lnkDir, err)
 	}
 	files := make(map[string][]byte)
 	for _, n := range names {
-		raw, err := os.ReadFile(n)
+		b, err := os.ReadFile(n)
 		if err != nil {
 			t.Fatal(err)
-		}
-		b, err := base64.StdEncoding.DecodeString(string(raw))
-		if err != nil {
-			t.Fatalf("%s: not base64: %v", n, err)
 		}
 		files[filepath.Base(n)] = b
 	}
@@ -42,7 +37,7 @@ func readSharedLnks(t testing.TB) map[string][]byte {
 // The expected targets were read from the files with liblnk's lnkinfo
 // (20181227, which decodes ANSI strings as Windows-1252) and checked
 // against a throwaway Python dump of LinkInfo and StringData.
-var sharedLnkTargets = []struct {
+var lnkTargets = []struct {
 	file     string
 	codePage *charmap.Charmap // nil: the default, Windows-1252
 	target   string           // "": ErrNotLink
@@ -95,14 +90,14 @@ var sharedLnkTargets = []struct {
 	{"unknown_target.lnk", nil, ""},
 }
 
-func TestDecodeShellLinkSharedFiles(t *testing.T) {
-	files := readSharedLnks(t)
+func TestDecodeShellLinkRealFiles(t *testing.T) {
+	files := readLnkFiles(t)
 	seen := make(map[string]bool)
-	for _, tt := range sharedLnkTargets {
+	for _, tt := range lnkTargets {
 		seen[tt.file] = true
 		b, ok := files[tt.file]
 		if !ok {
-			t.Errorf("%s: missing from %s", tt.file, sharedLnkDir)
+			t.Errorf("%s: missing from %s", tt.file, lnkDir)
 			continue
 		}
 		l, err := DecodeShellLink(b, ShellLinkOptions{CodePage: tt.codePage})
@@ -128,12 +123,12 @@ func TestDecodeShellLinkSharedFiles(t *testing.T) {
 	}
 }
 
-// TestSharedLnkFilesAreNotCygwinShortcuts checks that no shortcut made by
+// TestRealLnkFilesAreNotCygwinShortcuts checks that no shortcut made by
 // Windows passes Cygwin's strict header check, and that both decoders
-// finish quickly on every file, whole, cut short or as the base64 text.
-func TestSharedLnkFilesAreNotCygwinShortcuts(t *testing.T) {
+// finish quickly on every file, whole, cut short or as base64 text.
+func TestRealLnkFilesAreNotCygwinShortcuts(t *testing.T) {
 	start := time.Now()
-	for name, b := range readSharedLnks(t) {
+	for name, b := range readLnkFiles(t) {
 		if _, err := DecodeCygwinShortcut(b); err != ErrNotLink {
 			t.Errorf("%s: DecodeCygwinShortcut err = %v, want ErrNotLink", name, err)
 		}
@@ -141,11 +136,8 @@ func TestSharedLnkFilesAreNotCygwinShortcuts(t *testing.T) {
 			DecodeShellLink(b[:n], ShellLinkOptions{Env: map[string]string{"USERNAME": "u", "windir": `C:\Windows`}})
 			DecodeCygwinShortcut(b[:n])
 		}
-		raw, err := os.ReadFile(filepath.Join(sharedLnkDir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := DecodeShellLink(raw, ShellLinkOptions{}); err != ErrNotLink {
+		text := []byte(base64.StdEncoding.EncodeToString(b))
+		if _, err := DecodeShellLink(text, ShellLinkOptions{}); err != ErrNotLink {
 			t.Errorf("%s as base64: err = %v, want ErrNotLink", name, err)
 		}
 	}
@@ -404,7 +396,7 @@ func TestExpandWindowsEnv(t *testing.T) {
 }
 
 func FuzzDecodeShellLink(f *testing.F) {
-	for _, b := range readSharedLnks(f) {
+	for _, b := range readLnkFiles(f) {
 		f.Add(b)
 	}
 	for _, s := range contentSeeds(f, "handmade-cygwin-shortcut-") {
