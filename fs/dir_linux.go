@@ -67,6 +67,30 @@ func (t *Tree) withDir(dirRel string, fn func(d *Dir) error) error {
 	return fn(d)
 }
 
+// checkName refuses a name that is not a single entry of a directory:
+// "..", or a path holding a slash, which the *at calls would resolve
+// past the directory's descriptor and, from the root, outside SOURCE.
+// The FUSE front ends only pass names the kernel split, but every name
+// a Tree method is given must stay inside SOURCE.
+func checkName(name string) error {
+	switch {
+	case name == "..":
+		return unix.EXDEV // as openat2 answers a path that leaves the root
+	case strings.Contains(name, "/"):
+		return unix.EINVAL
+	}
+	return nil
+}
+
+// withEntry runs fn on the directory dirRel for its entry name, which
+// must be a single name (see checkName).
+func (t *Tree) withEntry(dirRel, name string, fn func(d *Dir) error) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	return t.withDir(dirRel, fn)
+}
+
 // Close releases the directory.
 func (d *Dir) Close() error { return unix.Close(d.fd) }
 

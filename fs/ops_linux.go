@@ -45,7 +45,7 @@ func (t *Tree) Symlink(dirRel, name, target string, c Caller) (Node, error) {
 		return Node{}, unix.ENAMETOOLONG
 	}
 	var node Node
-	err := t.withDir(dirRel, func(d *Dir) error {
+	err := t.withEntry(dirRel, name, func(d *Dir) error {
 		if _, err := d.lookup(name); err == nil {
 			return unix.EEXIST
 		}
@@ -75,7 +75,7 @@ func (t *Tree) Unlink(dirRel, name string) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	return t.withDir(dirRel, func(d *Dir) error {
+	return t.withEntry(dirRel, name, func(d *Dir) error {
 		// The kernel unlinks only what it shows as a file or a link.
 		// When the name is stored as it is presented and is not a
 		// directory, that is all: classifying first would read the head
@@ -102,7 +102,7 @@ func (t *Tree) Rmdir(dirRel, name string) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	return t.withDir(dirRel, func(d *Dir) error {
+	return t.withEntry(dirRel, name, func(d *Dir) error {
 		return unix.Unlinkat(d.fd, name, unix.AT_REMOVEDIR)
 	})
 }
@@ -111,7 +111,7 @@ func (t *Tree) Rmdir(dirRel, name string) error {
 // dirfd, gives the entry to the caller and returns it as presented.
 func (t *Tree) makeNode(dirRel, name string, c Caller, make func(dirfd int) error) (Node, error) {
 	var node Node
-	err := t.withDir(dirRel, func(d *Dir) error {
+	err := t.withEntry(dirRel, name, func(d *Dir) error {
 		if err := make(d.fd); err != nil {
 			return err
 		}
@@ -214,12 +214,12 @@ func (t *Tree) Link(oldRel, newDirRel, newName string) (Node, error) {
 	}
 	oldDir, oldName := splitRel(oldRel)
 	var node Node
-	err := t.withDir(oldDir, func(od *Dir) error {
+	err := t.withEntry(oldDir, oldName, func(od *Dir) error {
 		src, err := od.lookup(oldName)
 		if err != nil {
 			return err
 		}
-		return t.withDir(newDirRel, func(nd *Dir) error {
+		return t.withEntry(newDirRel, newName, func(nd *Dir) error {
 			stored := newName
 			if src.Stored != oldName && IsShortcutFormat(src.Entry.Format) {
 				stored = newName + ".lnk"
@@ -241,12 +241,12 @@ func (t *Tree) Rename(dirRel, name, newDirRel, newName string, flags uint32) err
 	if err := t.writable(); err != nil {
 		return err
 	}
-	return t.withDir(dirRel, func(od *Dir) error {
+	return t.withEntry(dirRel, name, func(od *Dir) error {
 		src, err := od.lookup(name)
 		if err != nil {
 			return err
 		}
-		return t.withDir(newDirRel, func(nd *Dir) error {
+		return t.withEntry(newDirRel, newName, func(nd *Dir) error {
 			stored := newName
 			if src.Stored != name && IsShortcutFormat(src.Entry.Format) {
 				stored = newName + ".lnk"
@@ -288,7 +288,7 @@ func (t *Tree) Setattr(rel string, ch SetattrChange) (Node, error) {
 	}
 	dir, name := splitRel(rel)
 	var node Node
-	err := t.withDir(dir, func(d *Dir) error {
+	err := t.withEntry(dir, name, func(d *Dir) error {
 		n, err := d.lookup(name)
 		if err != nil {
 			return err
@@ -405,7 +405,7 @@ func (t *Tree) xattrOp(rel string, fn func(xpath string, follow bool) error) err
 		return fn(procPath(t.rootFd, ""), true)
 	}
 	dir, name := splitRel(rel)
-	return t.withDir(dir, func(d *Dir) error {
+	return t.withEntry(dir, name, func(d *Dir) error {
 		// Most presented names are stored names: try that first (ls -l
 		// asks for security.selinux on every entry), and resolve the
 		// stored name of a shortcut only when the name is not there.

@@ -126,7 +126,7 @@ func (t *Tree) ReadOnly() bool { return t.cfg.ReadOnly }
 // Lookup finds the entry presented as name in the directory dirRel.
 func (t *Tree) Lookup(dirRel, name string) (Node, error) {
 	var n Node
-	err := t.withDir(dirRel, func(d *Dir) error {
+	err := t.withEntry(dirRel, name, func(d *Dir) error {
 		var err error
 		n, err = d.lookup(name)
 		return err
@@ -345,7 +345,7 @@ func (t *Tree) Getattr(rel string) (Node, error) {
 func (t *Tree) Readlink(rel string) (string, error) {
 	dir, name := splitRel(rel)
 	var target string
-	err := t.withDir(dir, func(d *Dir) error {
+	err := t.withEntry(dir, name, func(d *Dir) error {
 		n, err := d.lookup(name)
 		switch {
 		case err != nil:
