@@ -90,15 +90,15 @@ func TestTreeSymlinkPlain(t *testing.T) {
 		storedTarget string // the target as the format stores it
 		storedType   uint32
 	}{
-		{CreateNative, translate.Native, "rel", "docs/readme.txt", "rel", "docs/readme.txt", unix.S_IFLNK},
-		{CreateNative, translate.Native, "abs", "/mnt/c/Users", "abs", "/mnt/c/Users", unix.S_IFLNK},
+		{CreateAs(translate.Native), translate.Native, "rel", "docs/readme.txt", "rel", "docs/readme.txt", unix.S_IFLNK},
+		{CreateAs(translate.Native), translate.Native, "abs", "/mnt/c/Users", "abs", "/mnt/c/Users", unix.S_IFLNK},
 		{CreateAuto, translate.Native, "auto", "/usr/lib", "auto", "/usr/lib", unix.S_IFLNK},
-		{CreateCygwin, translate.CygwinCookie, "cookie", "docs/readme.txt", "cookie", "docs/readme.txt", unix.S_IFREG},
-		{CreateCygwin, translate.CygwinCookie, "cookie-abs", "/mnt/c/Users", "cookie-abs", "/cygdrive/c/Users", unix.S_IFREG},
-		{CreateCygwinShortcut, translate.CygwinShortcut, "music", "docs", "music.lnk", "docs", unix.S_IFREG},
-		{CreateMFSymlink, translate.MFSymlink, "xsym", "docs/readme.txt", "xsym", "docs/readme.txt", unix.S_IFREG},
-		{CreateMFSymlink, translate.MFSymlink, "xsym-up", "../../etc/passwd", "xsym-up", "../../etc/passwd", unix.S_IFREG},
-		{CreateInterix, translate.Interix, "intx", "docs/readme.txt", "intx", "docs/readme.txt", unix.S_IFREG},
+		{CreateAs(translate.CygwinCookie), translate.CygwinCookie, "cookie", "docs/readme.txt", "cookie", "docs/readme.txt", unix.S_IFREG},
+		{CreateAs(translate.CygwinCookie), translate.CygwinCookie, "cookie-abs", "/mnt/c/Users", "cookie-abs", "/cygdrive/c/Users", unix.S_IFREG},
+		{CreateAs(translate.CygwinShortcut), translate.CygwinShortcut, "music", "docs", "music.lnk", "docs", unix.S_IFREG},
+		{CreateAs(translate.MFSymlink), translate.MFSymlink, "xsym", "docs/readme.txt", "xsym", "docs/readme.txt", unix.S_IFREG},
+		{CreateAs(translate.MFSymlink), translate.MFSymlink, "xsym-up", "../../etc/passwd", "xsym-up", "../../etc/passwd", unix.S_IFREG},
+		{CreateAs(translate.Interix), translate.Interix, "intx", "docs/readme.txt", "intx", "docs/readme.txt", unix.S_IFREG},
 	} {
 		t.Run(string(c.create)+"/"+c.name, func(t *testing.T) {
 			src := t.TempDir()
@@ -161,7 +161,7 @@ func TestTreeSymlinkErrors(t *testing.T) {
 	src := t.TempDir()
 	writeTestFile(t, filepath.Join(src, "file"), nil)
 	mkdirTest(t, filepath.Join(src, "dir"))
-	mfs := newTestTree(t, src, func(c *Config) { c.Create = CreateMFSymlink })
+	mfs := newTestTree(t, src, func(c *Config) { c.Create = CreateAs(translate.MFSymlink) })
 	for _, c := range []struct {
 		tree         *Tree
 		name, target string
@@ -173,7 +173,7 @@ func TestTreeSymlinkErrors(t *testing.T) {
 		// An MFSymlink holds at most 1024 bytes: refused, not cut.
 		{mfs, "too-long", strings.Repeat("a/", 600), unix.EINVAL},
 		{mfs, "empty", "", unix.EINVAL},
-		{newTestTree(t, src, func(c *Config) { c.Create = CreateCygwin }), "nul", "a\x00b", unix.EINVAL},
+		{newTestTree(t, src, func(c *Config) { c.Create = CreateAs(translate.CygwinCookie) }), "nul", "a\x00b", unix.EINVAL},
 	} {
 		if _, err := c.tree.Symlink("", c.name, c.target, Caller{}); !errors.Is(err, c.want) {
 			t.Errorf("Symlink(%q, %.20q...): %v, want %v", c.name, c.target, err, c.want)
@@ -711,7 +711,7 @@ func TestTreeReadOnly(t *testing.T) {
 	if err := unix.Setxattr(filepath.Join(src, "file"), "user.a", []byte("one"), 0); err != nil {
 		t.Fatal(err)
 	}
-	tree := newTestTree(t, src, func(c *Config) { c.ReadOnly = true; c.Create = CreateCygwin })
+	tree := newTestTree(t, src, func(c *Config) { c.ReadOnly = true; c.Create = CreateAs(translate.CygwinCookie) })
 	if !tree.ReadOnly() {
 		t.Error("ReadOnly() is false")
 	}

@@ -354,16 +354,16 @@ func TestNewTreeErrors(t *testing.T) {
 	}
 	// A plain directory holds no reparse points: those formats are refused
 	// up front, and auto stores native symlinks.
-	for _, c := range []CreateFormat{CreateNTFS, CreateLX, CreateNFS} {
+	for _, c := range []CreateFormat{CreateAs(translate.NTFSSymlink), CreateAs(translate.LXSymlink), CreateAs(translate.NFSSymlink)} {
 		if tree, err := NewTree(Config{Source: src, Create: c}); err == nil {
 			tree.Close()
 			t.Errorf("NewTree --create %s on a plain directory: no error", c)
 		}
 	}
 	for c, want := range map[CreateFormat]translate.Format{
-		CreateAuto: translate.Native, "": translate.Native, CreateNative: translate.Native,
-		CreateCygwin: translate.CygwinCookie, CreateCygwinShortcut: translate.CygwinShortcut,
-		CreateMFSymlink: translate.MFSymlink, CreateInterix: translate.Interix,
+		CreateAuto: translate.Native, "": translate.Native, CreateAs(translate.Native): translate.Native,
+		CreateAs(translate.CygwinCookie): translate.CygwinCookie, CreateAs(translate.CygwinShortcut): translate.CygwinShortcut,
+		CreateAs(translate.MFSymlink): translate.MFSymlink, CreateAs(translate.Interix): translate.Interix,
 	} {
 		tree := newTestTree(t, src, func(cfg *Config) { cfg.Create = c })
 		if got := tree.CreateFormat(); got != want {
