@@ -3,8 +3,6 @@
 package mount
 
 import (
-	"errors"
-	iofs "io/fs"
 	"syscall"
 
 	"github.com/winfsp/cgofuse/fuse"
@@ -61,38 +59,30 @@ var errnos = []struct {
 	{syscall.EOPNOTSUPP, fuse.EOPNOTSUPP},
 	{syscall.EINTR, fuse.EINTR},
 	{syscall.ENOTCONN, fuse.ENOTCONN},
+	{syscall.ETIMEDOUT, fuse.ETIMEDOUT},
 	{syscall.EDQUOT, fuse.ENOSPC}, // WinFsp has no EDQUOT
 }
 
 // fuseErrno maps an error from fs.Tree (or the adapter) to the negative
-// errno cgofuse hands on. It unwraps %w chains: the trees wrap errnos with
-// context (an *os.PathError, a reason for a refused symlink).
+// errno cgofuse hands on: toErrno's errno, by name in errnos, else as the
+// system names it (systemErrno: the C library's number on Linux, a Win32
+// error WinFsp knows on Windows), else EIO.
 func fuseErrno(err error) int {
-	if err == nil {
+	return -fuseCode(toErrno(err))
+}
+
+// fuseCode converts an errno to cgofuse's positive number.
+func fuseCode(errno syscall.Errno) int {
+	if errno == 0 {
 		return 0
 	}
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		for _, e := range errnos {
-			if e.sys == errno {
-				return -e.fuse
-			}
-		}
-		if code, ok := systemErrno(errno); ok {
-			return -code
+	for _, e := range errnos {
+		if e.sys == errno {
+			return e.fuse
 		}
 	}
-	switch {
-	case errors.Is(err, iofs.ErrNotExist):
-		return -fuse.ENOENT
-	case errors.Is(err, iofs.ErrExist):
-		return -fuse.EEXIST
-	case errors.Is(err, iofs.ErrPermission):
-		return -fuse.EACCES
-	case errors.Is(err, iofs.ErrInvalid):
-		return -fuse.EINVAL
-	case errors.Is(err, errors.ErrUnsupported):
-		return -fuse.ENOTSUP
+	if code, ok := systemErrno(errno); ok {
+		return code
 	}
-	return -fuse.EIO
+	return fuse.EIO
 }

@@ -5,6 +5,7 @@ package mount
 import (
 	"fmt"
 	"os"
+	"syscall"
 	"testing"
 
 	"github.com/winfsp/cgofuse/fuse"
@@ -27,7 +28,9 @@ func TestFuseErrnoWindows(t *testing.T) {
 		{windows.ERROR_FILENAME_EXCED_RANGE, -fuse.ENAMETOOLONG},
 		{windows.ERROR_DISK_FULL, -fuse.ENOSPC},
 		{windows.ERROR_CANT_RESOLVE_FILENAME, -fuse.ELOOP},
+		{syscall.EWINDOWS, -fuse.ENOTSUP},
 		{windows.ERROR_CANT_ACCESS_FILE, -fuse.EIO},
+		{&os.PathError{Op: "open", Path: "x", Err: windows.ERROR_CANT_ACCESS_FILE}, -fuse.EIO},
 	} {
 		if got := fuseErrno(tc.err); got != tc.want {
 			t.Errorf("fuseErrno(%v) = %d, want %d", tc.err, got, tc.want)

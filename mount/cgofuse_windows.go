@@ -44,6 +44,7 @@ var winErrnos = map[syscall.Errno]int{
 	windows.ERROR_NOT_ENOUGH_MEMORY:     fuse.ENOMEM,
 	windows.ERROR_OUTOFMEMORY:           fuse.ENOMEM,
 	windows.ERROR_CANT_RESOLVE_FILENAME: fuse.ELOOP,
+	syscall.EWINDOWS:                    fuse.ENOTSUP, // Go's "not supported by windows"
 }
 
 // systemErrno maps a Win32 error; others become EIO.

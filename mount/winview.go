@@ -5,6 +5,7 @@ package mount
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"strings"
 	"sync"
@@ -174,10 +175,7 @@ func (w *winView) storedTarget(rel, text string) (string, error) {
 // syntheticIno numbers the gateway's own directories (FNV-1a of the path,
 // high bit set, away from the source's numbers).
 func syntheticIno(rel string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(rel); i++ {
-		h ^= uint64(rel[i])
-		h *= 1099511628211
-	}
-	return h | 1<<63
+	h := fnv.New64a()
+	h.Write([]byte(rel))
+	return h.Sum64() | 1<<63
 }

@@ -227,3 +227,25 @@ func TestWindowsSymlink(t *testing.T) {
 		t.Errorf("Symlink climbing above the mount: %d, want -EINVAL", errc)
 	}
 }
+
+// TestSyntheticIno pins the gateway directories' inode numbers: FNV-1a
+// of the path with the high bit set. A change would renumber what
+// Explorer and caches already hold.
+func TestSyntheticIno(t *testing.T) {
+	for _, tc := range []struct {
+		rel  string
+		want uint64
+	}{
+		{"", 0xcbf29ce484222325},   // the FNV-1a offset basis
+		{"a", 0xaf63dc4c8601ec8c},  // the published FNV-1a test vector
+		{"ab", 0x889c4407b545986a}, // FNV-1a 0x089c4407b545986a: the high bit is set
+		{translate.GatewayDir, 0xf28ddf8ea832077e},
+		{translate.GatewayDir + "/C", 0xe9ef20615b2266a0},
+		{translate.GatewayDir + "/" + translate.GatewayUNC, 0xea154aac53884e05},
+		{translate.GatewayDir + "/" + translate.GatewayWSL, 0x82dadb83c090a5e0},
+	} {
+		if got := syntheticIno(tc.rel); got != tc.want {
+			t.Errorf("syntheticIno(%q) = %#016x, want %#016x", tc.rel, got, tc.want)
+		}
+	}
+}
