@@ -87,6 +87,12 @@ func decide(p *probe, opts *Options) (Entry, error) {
 	if p.reparse != nil {
 		e.Raw, e.Reparse = p.reparse, true
 		link, err := translate.DecodeReparse(p.reparse)
+		var ut *translate.UnsupportedTagError
+		if errors.As(err, &ut) && !translate.IsTagNameSurrogate(ut.Tag) {
+			// Not a link at all (WOF compression, cloud files, dedup, HSM):
+			// a plain file or directory whose data the driver serves.
+			return e, nil
+		}
 		e.setDecoded(link, err, reparseFormat(p.reparse))
 		return e, nil
 	}

@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"encoding/binary"
 	"errors"
 	iofs "io/fs"
 	"strings"
@@ -64,7 +65,8 @@ func TestDecide(t *testing.T) {
 		errAs   any // pointer to the wanted error type, or nil
 	}{
 		{"lx reparse", reparse(lx), false, translate.LXSymlink, "/mnt/c/x", nil},
-		{"unknown tag", reparse([]byte{0x21, 0, 0, 0x80, 0, 0, 0, 0}), false, translate.None, "", new(*translate.UnsupportedTagError)},
+		{"unknown name surrogate", reparse([]byte{0x99, 0, 0, 0xa0, 0, 0, 0, 0}), false, translate.None, "", new(*translate.UnsupportedTagError)},
+		{"reparse point, no link", reparse([]byte{0x21, 0, 0, 0x80, 0, 0, 0, 0}), false, translate.None, "", nil},
 		{"truncated reparse", reparse([]byte{0x1d, 0, 0}), false, translate.None, "", new(*translate.FormatError)},
 		{"malformed lx", reparse([]byte{0x1d, 0, 0, 0xa0, 4, 0, 0, 0, 2, 0, 0, 0}), false, translate.LXSymlink, "", new(*translate.FormatError)},
 		{"native symlink", symlink("../x"), false, translate.Native, "../x", nil},
@@ -181,5 +183,28 @@ func TestEncodeDecodes(t *testing.T) {
 		if err != nil || got != "/mnt/c/Users" {
 			t.Errorf("%s: reads back as %q, %v", f, got, err)
 		}
+	}
+}
+
+// TestDecideReparseNotLink checks that a reparse point without the
+// name-surrogate bit and of no link format (WOF compression, a OneDrive
+// placeholder, dedup) is a plain entry with no error, while an unknown
+// name surrogate is still reported as a link linkfs cannot read.
+func TestDecideReparseNotLink(t *testing.T) {
+	reparse := func(tag uint32, data []byte) []byte {
+		b := binary.LittleEndian.AppendUint32(nil, tag)
+		b = binary.LittleEndian.AppendUint16(b, uint16(len(data)))
+		return append(append(b, 0, 0), data...)
+	}
+	for _, tag := range []uint32{0x80000017, 0x9000601A, 0x80000013, 0x80000021} {
+		e, err := decide(&probe{name: "f", reparse: reparse(tag, make([]byte, 16))}, &Options{})
+		if err != nil || e.Format != translate.None || e.Err != nil || !e.Reparse {
+			t.Errorf("tag 0x%08X: %s, %v, %v, reparse %v; want a plain entry", tag, e.Format, e.Err, err, e.Reparse)
+		}
+	}
+	e, _ := decide(&probe{name: "f", reparse: reparse(0xA0000099, nil)}, &Options{})
+	var ut *translate.UnsupportedTagError
+	if !errors.As(e.Err, &ut) || ut.Tag != 0xA0000099 {
+		t.Errorf("unknown name surrogate: %v, want an *UnsupportedTagError", e.Err)
 	}
 }

@@ -162,9 +162,13 @@ func writeNTFSHostile(t *testing.T, dir string) *hostileTree {
 	h.reparseEntry(t, "nfs-truncated", false, reparseHeader(0x80000014, []byte{0x4C, 0x4E}), hostileEntry{kind: shownPlain, malformed: true})
 	h.reparseEntry(t, "nfs-unknown-type", false, nfsReparse(0x12345678, utf16le("x")), hostileEntry{kind: shownPlain, malformed: true})
 	h.reparseEntry(t, "nfs-16k", false, nfsReparse(nfsSymlinkType, a8k), hostileEntry{kind: shownPlain, malformed: true})
-	// Unknown Microsoft tags.
-	h.reparseEntry(t, "tag-unknown", false, reparseHeader(0x8000001B, []byte("hello")), hostileEntry{kind: shownPlain, malformed: true})
-	h.reparseEntry(t, "tag-unknown-16k", false, reparseHeader(0x8000001B, bytes.Repeat([]byte("z"), 16384-8)), hostileEntry{kind: shownPlain, malformed: true})
+	// Reparse points that are no links (no name-surrogate bit): plain
+	// entries, nothing to warn about.
+	h.reparseEntry(t, "tag-unknown", false, reparseHeader(0x8000001B, []byte("hello")), hostileEntry{kind: shownPlain})
+	h.reparseEntry(t, "tag-unknown-16k", false, reparseHeader(0x8000001B, bytes.Repeat([]byte("z"), 16384-8)), hostileEntry{kind: shownPlain})
+	// An unknown name surrogate is a link linkfs cannot read: one warning.
+	h.reparseEntry(t, "tag-surrogate", false, reparseHeader(0xA0000099, []byte("hello")), hostileEntry{kind: shownPlain, malformed: true})
+	h.reparseEntry(t, "tag-surrogate-16k", false, reparseHeader(0xA0000099, bytes.Repeat([]byte("z"), 16384-8)), hostileEntry{kind: shownPlain, malformed: true})
 
 	// Content links with the SYSTEM or READONLY attribute that makes
 	// Cygwin read them.
