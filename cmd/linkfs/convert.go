@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
-	"strings"
 
 	"github.com/linkfs/linkfs/fs"
 	"github.com/linkfs/linkfs/scan"
@@ -200,16 +198,11 @@ func (o *convertOutput) summary(s *convertSummary) error {
 	if o.enc != nil {
 		return o.enc.Encode(s)
 	}
-	formats := make([]string, 0, len(s.Summary))
-	for f := range s.Summary {
-		formats = append(formats, fmt.Sprintf("%d %s", s.Summary[f], f))
-	}
-	sort.Strings(formats)
 	verb := "converted"
 	if s.DryRun {
 		verb = "would convert"
 	}
 	_, err := fmt.Fprintf(o.w, "\n%s %d links (%s); %d left untouched, %d malformed skipped, %d unreadable paths\n",
-		verb, s.Converted, dash(strings.Join(formats, ", ")), s.Failed, s.Skipped, s.Unreadable)
+		verb, s.Converted, formatCounts(s.Summary), s.Failed, s.Skipped, s.Unreadable)
 	return err
 }

@@ -177,17 +177,8 @@ func printScan(w io.Writer, records []scanRecord, sum *scanSummary) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	formats := make([]string, 0, len(sum.Summary))
-	for f := range sum.Summary {
-		formats = append(formats, f)
-	}
-	sort.Strings(formats)
-	counts := make([]string, 0, len(formats))
-	for _, f := range formats {
-		counts = append(counts, fmt.Sprintf("%d %s", sum.Summary[f], f))
-	}
 	_, err := fmt.Fprintf(w, "\n%d links in %d entries: %s\n%d dangling, %d loops, %d outside the scanned paths, %d errors, %d unreadable\n",
-		len(records), sum.Entries, dash(strings.Join(counts, ", ")), sum.Dangling, sum.Loops, sum.Outside, sum.Errors, sum.Unreadable)
+		len(records), sum.Entries, formatCounts(sum.Summary), sum.Dangling, sum.Loops, sum.Outside, sum.Errors, sum.Unreadable)
 	return err
 }
 
@@ -250,4 +241,18 @@ func isTerminal(w io.Writer) bool {
 	}
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
+}
+
+// formatCounts lists per-format counts ("2 cygwin-cookie, 10 native") in
+// the order of the format names, or "-" for none.
+func formatCounts(counts map[string]int) string {
+	formats := make([]string, 0, len(counts))
+	for f := range counts {
+		formats = append(formats, f)
+	}
+	sort.Strings(formats)
+	for i, f := range formats {
+		formats[i] = fmt.Sprintf("%d %s", counts[f], f)
+	}
+	return dash(strings.Join(formats, ", "))
 }
